@@ -1,0 +1,245 @@
+/*
+ * bufpool.h - lock-free pool of reference-counted, fixed-size buffers.
+ *
+ * This header is the reference manual.
+ *
+ * Error convention: functions returning int return 0 (or, where stated, a
+ * non-negative value) on success and a negative errno value on failure.
+ * Functions returning a pointer return NULL and set errno on failure.
+ *
+ * Thread safety
+ * -------------
+ * - A bp_ref is a plain struct owned by whoever holds it: one bp_ref must not
+ *   be used by two threads at once without external synchronisation.  Two
+ *   refs to the same buffer (made with bp_dup()) may be used and unreferenced
+ *   concurrently from any threads; the last bp_unref() frees the buffer, on
+ *   whichever thread it happens.
+ * - bp_is_writable() and bp_refcount() are snapshots: another thread holding
+ *   a reference to the same buffer may change the answer right after.
+ * - A bp_pool may be used from any number of threads at once:
+ *   bp_pool_get(), bp_pool_get_timeout(), bp_pool_trim() and
+ *   bp_pool_get_stats(), and bp_unref() of buffers obtained from it, are
+ *   safe to call concurrently.  bp_pool_get() and releasing a pool buffer take
+ *   no lock.
+ * - bp_pool_uninit() may run while other threads still hold and release the
+ *   pool's buffers, but no thread may call bp_pool_get*(), bp_pool_trim() or
+ *   bp_pool_get_stats() on that pool concurrently with or after it.
+ * - The pool's alloc callback may be called from any thread that calls
+ *   bp_pool_get*(), concurrently with itself; reset may be called from any
+ *   thread that drops the last reference of a pool buffer; pool_free is
+ *   called exactly once, from the thread that made the pool go away.  None
+ *   of them is called while the pool holds a lock (it has none).
+ */
+#ifndef BUFPOOL_H
+#define BUFPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BP_VERSION_MAJOR 0
+#define BP_VERSION_MINOR 1
+#define BP_VERSION_PATCH 0
+
+/* The library's version as "MAJOR.MINOR.PATCH" (static storage; never NULL).
+ * It is the version of the library linked at run time, which may differ from
+ * the BP_VERSION_* macros the caller was compiled with. */
+const char *bp_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Reference-counted buffers                                                 */
+
+/* A buffer: memory plus its reference count.  Opaque; shared by all refs. */
+typedef struct bp_buffer bp_buffer;
+
+/* A reference to a buffer.  data/size describe the referenced bytes; callers
+ * may narrow them (e.g. to a slice) on their own ref without affecting other
+ * refs.  Never copy a bp_ref by value to make a second reference: use
+ * bp_dup(). */
+typedef struct bp_ref {
+    uint8_t   *data;
+    size_t     size;
+    bp_buffer *buffer;
+} bp_ref;
+
+/* Frees a buffer's data when its last reference goes away. */
+typedef void (*bp_free_fn)(void *opaque, uint8_t *data);
+
+/* The buffer may never be written: bp_is_writable() is 0 for all its refs. */
+#define BP_FLAG_READONLY (1u << 0)
+
+/* Allocates a buffer of size bytes with one reference.  data is aligned to
+ * at least 64 bytes; size 0 is allowed (data is then a valid, non-NULL
+ * pointer to zero bytes).  Contents are uninitialised.
+ * Returns NULL with errno ENOMEM when memory runs out or size is too large. */
+bp_ref *bp_alloc(size_t size);
+
+/* As bp_alloc(), with the contents zero-filled. */
+bp_ref *bp_allocz(size_t size);
+
+/* Wraps caller-owned memory in a buffer with one reference.  When the last
+ * reference goes away, free_cb(opaque, data) is called exactly once; NULL
+ * free_cb means bp_default_free.  flags: 0 or BP_FLAG_READONLY.
+ * data may be NULL only when size is 0.
+ * Returns NULL with errno EINVAL (unknown flags, NULL data with size > 0) or
+ * ENOMEM; on failure data is NOT freed: it stays the caller's. */
+bp_ref *bp_create(uint8_t *data, size_t size, bp_free_fn free_cb,
+                  void *opaque, unsigned flags);
+
+/* The default free callback: free(data).  For memory from malloc(),
+ * calloc(), realloc(), aligned_alloc() or posix_memalign(). */
+void bp_default_free(void *opaque, uint8_t *data);
+
+/* Makes a new reference to the same buffer (same data and size as ref).
+ * Returns NULL with errno EINVAL (ref NULL) or ENOMEM. */
+bp_ref *bp_dup(const bp_ref *ref);
+
+/* Drops the reference *ref and sets *ref to NULL.  ref NULL or *ref NULL is a
+ * no-op.  Dropping the last reference frees the buffer (its free callback is
+ * called once) or, for a pool buffer, returns it to its pool. */
+void bp_unref(bp_ref **ref);
+
+/* 1 when ref is the only reference to its buffer and the buffer is not
+ * READONLY, else 0; -EINVAL when ref is NULL. */
+int bp_is_writable(const bp_ref *ref);
+
+/* Makes *ref writable: when it is not (shared or READONLY), copies ref's
+ * bytes (data, size) into a new buffer from bp_alloc(), drops the old
+ * reference and points *ref at the copy.  Returns 0, -EINVAL (ref or *ref
+ * NULL) or -ENOMEM (then *ref is unchanged). */
+int bp_make_writable(bp_ref **ref);
+
+/* Resizes *ref to size bytes, keeping the first min(old, new) bytes; the rest
+ * is uninitialised.  *ref NULL allocates a new buffer.  The result is always
+ * a writable buffer of its own (a shared, READONLY or pool buffer is copied
+ * and the old reference dropped).  Returns 0, -EINVAL (ref NULL) or -ENOMEM
+ * (then *ref is unchanged). */
+int bp_realloc(bp_ref **ref, size_t size);
+
+/* Makes *dst a reference to the same buffer, data and size as src, dropping
+ * what *dst referenced before; src NULL just drops *dst (sets it to NULL).
+ * Returns 0, -EINVAL (dst NULL) or -ENOMEM (then *dst is unchanged). */
+int bp_replace(bp_ref **dst, const bp_ref *src);
+
+/* Number of references to ref's buffer (a snapshot); 0 when ref is NULL. */
+unsigned bp_refcount(const bp_ref *ref);
+
+/* The opaque pointer of ref's buffer: the one given to bp_create(), the pool
+ * config's opaque for a pool buffer, NULL for bp_alloc().  NULL with errno
+ * EINVAL when ref is NULL. */
+void *bp_opaque(const bp_ref *ref);
+
+/* ------------------------------------------------------------------------ */
+/* Pools                                                                      */
+
+typedef struct bp_pool bp_pool;
+
+/* Allocates one buffer of at least size bytes for a pool.  The returned ref
+ * is owned by the pool, which drops it when it frees the buffer (trim,
+ * uninit).  Return NULL on failure. */
+typedef bp_ref *(*bp_alloc_fn)(void *opaque, size_t size);
+
+#define BP_POOL_ZERO   (1u << 0)   /* every buffer handed out is zero-filled */
+#define BP_POOL_POISON (1u << 1)   /* released buffers are filled with 0xA5,
+                                      and poisoned for AddressSanitizer in
+                                      ASan builds */
+
+typedef struct bp_pool_config {
+    size_t      size;          /* bytes per buffer, > 0 */
+    size_t      align;         /* 0: 64; else a power of two (only for the
+                                  library's own allocation) */
+    size_t      min_buffers;   /* allocated by bp_pool_new */
+    size_t      max_buffers;   /* 0: unbounded; else a hard cap on buffers
+                                  allocated at once (in use + idle) */
+    unsigned    flags;         /* BP_POOL_* */
+    bp_alloc_fn alloc;         /* NULL: the library's own aligned allocation */
+    void       *opaque;        /* passed to alloc, reset and pool_free */
+    void      (*reset)(void *opaque, uint8_t *data, size_t size);
+                               /* on each return to the pool, may be NULL */
+    void      (*pool_free)(void *opaque);
+                               /* called exactly once, when the pool is gone;
+                                  may be NULL */
+} bp_pool_config;
+
+/* Largest number of buffers one pool can have allocated at once. */
+#define BP_POOL_MAX_BUFFERS (((size_t)1 << 28) - 3)
+
+/* Most idle buffers a pool keeps in one thread's cache before moving them
+ * to the shared depot; also the documented slack of the bound
+ * allocs <= peak_in_use + threads * BP_POOL_CACHE_SLACK. */
+#define BP_POOL_CACHE_SLACK 63
+
+/* Creates a pool from cfg (copied; cfg may be freed after the call).
+ * Returns NULL with errno:
+ *   EINVAL  cfg NULL, size 0, align not 0 or a power of two, unknown flags,
+ *           max_buffers set and min_buffers > max_buffers, or max_buffers /
+ *           min_buffers above BP_POOL_MAX_BUFFERS;
+ *   ENOMEM  out of memory, size + align overflows, or allocating the
+ *           min_buffers failed (the alloc callback returned NULL).
+ * On failure nothing is leaked and pool_free is not called. */
+bp_pool *bp_pool_new(const bp_pool_config *cfg);
+
+/* FFmpeg-shaped constructors (av_buffer_pool_init / av_buffer_pool_init2).
+ * alloc NULL means the library's own allocation; errors as bp_pool_new(). */
+bp_pool *bp_pool_init(size_t size, bp_ref *(*alloc)(size_t size));
+bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
+                       void (*pool_free)(void *opaque));
+
+/* Takes a buffer from the pool: an idle one if there is any (on one thread,
+ * the one it released last), else a new one.  Never blocks.  The ref's data
+ * and size are the whole buffer (size == the pool's size); its refcount is 1.
+ * Returns NULL with errno:
+ *   EINVAL  pool NULL;
+ *   EAGAIN  max_buffers are allocated and none is idle;
+ *   ENOMEM  allocating a new buffer failed (the pool stays usable);
+ *   EINVAL  the alloc callback returned a buffer smaller than size. */
+bp_ref *bp_pool_get(bp_pool *pool);
+
+/* As bp_pool_get(), but when the pool is at max_buffers with none idle, waits
+ * up to timeout_ns nanoseconds (-1: forever) for one to be released or
+ * trimmed.  Returns NULL with errno ETIMEDOUT when the time runs out
+ * (immediately for timeout_ns 0), EINVAL for a NULL pool or a timeout below
+ * -1, ENOMEM as bp_pool_get(). */
+bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns);
+
+/* Closes the pool and sets *pool to NULL (pool NULL or *pool NULL: no-op).
+ * Idle buffers are freed now; buffers still out stay valid and are freed when
+ * their last reference is dropped; after the last one, pool_free runs. */
+void bp_pool_uninit(bp_pool **pool);
+
+/* The opaque of the buffer the pool's alloc callback returned for ref's
+ * buffer (bp_opaque() of that ref); NULL when the pool uses its own
+ * allocation.  NULL with errno EINVAL when ref is NULL or not from a pool. */
+void *bp_pool_buffer_opaque(const bp_ref *ref);
+
+/* Frees idle buffers until at most keep_idle are left, including those cached
+ * for threads that never touch the pool again.  Returns how many it freed
+ * (0 for a NULL pool). */
+size_t bp_pool_trim(bp_pool *pool, size_t keep_idle);
+
+typedef struct bp_pool_stats {
+    uint64_t gets;         /* get calls: reuses + new allocations + failures */
+    uint64_t reuses;       /* gets served by an idle buffer */
+    uint64_t allocs;       /* buffers allocated, min_buffers included */
+    uint64_t failures;     /* get calls that returned NULL */
+    size_t   in_use;       /* buffers out of the pool now */
+    size_t   idle;         /* buffers allocated and idle now */
+    size_t   peak_in_use;  /* highest in_use so far */
+} bp_pool_stats;
+
+/* Fills *out.  Statistics are kept per thread cache and summed here: they
+ * are exact whenever no get or release is in flight; while some are, each
+ * field is within the number in flight.  peak_in_use is exact when gets and
+ * releases do not overlap; under overlap it may miss short peaks by at most
+ * the number of overlapping operations.  Returns 0 or -EINVAL (NULL
+ * argument). */
+int bp_pool_get_stats(const bp_pool *pool, bp_pool_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BUFPOOL_H */
