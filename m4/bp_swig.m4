@@ -1,0 +1,1 @@
+AC_DEFUN([BP_SWIG], [AX_PKG_SWIG([4.0.0], [], [SWIG=])])
