@@ -165,7 +165,7 @@ typedef struct bp_pool_config {
 } bp_pool_config;
 
 /* Largest number of buffers one pool can have allocated at once. */
-#define BP_POOL_MAX_BUFFERS (((size_t)1 << 28) - 3)
+#define BP_POOL_MAX_BUFFERS (((size_t)1 << 28) - 64)
 
 /* Most idle buffers a pool keeps in one thread's cache before moving them
  * to the shared depot; also the documented slack of the bound

@@ -1,0 +1,245 @@
+/* buffer.c - reference-counted buffers (bp_alloc, bp_dup, bp_unref, ...).
+ *
+ * A bp_buffer carries the reference count and embeds its first bp_ref, so a
+ * buffer costs one allocation (bp_alloc: one block for header and data).
+ * Further refs (bp_dup) are separate small allocations owned by their
+ * holder.
+ *
+ * Reference counting follows the usual scheme: increments are relaxed (the
+ * caller already holds a reference, so the buffer cannot go away under it);
+ * the decrement that may free is acq_rel, so every holder's writes to the
+ * data happen-before the free callback or the pool's reuse of the buffer. */
+#include "config.h"
+
+#include "internal.h"
+#include "platform.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BPI_STR_(x) #x
+#define BPI_STR(x) BPI_STR_(x)
+
+const char *bp_version(void)
+{
+    return BPI_STR(BP_VERSION_MAJOR) "." BPI_STR(BP_VERSION_MINOR) "."
+           BPI_STR(BP_VERSION_PATCH);
+}
+
+/* Header size in a bp_alloc block, rounded so that data is 64-aligned. */
+#define BPI_HDR (((sizeof(bp_buffer) + 63) / 64) * 64)
+
+static bp_ref *init_buffer(bp_buffer *b, uint8_t *data, size_t size,
+                           bp_free_fn free_cb, void *opaque, unsigned flags)
+{
+    b->self.data = data;
+    b->self.size = size;
+    b->self.buffer = b;
+    /* Relaxed: the buffer is not yet visible to any other thread. */
+    atomic_init(&b->refcount, 1);
+    b->flags = flags;
+    b->data = data;
+    b->size = size;
+    b->free_cb = free_cb;
+    b->opaque = opaque;
+    b->pool = NULL;
+    return &b->self;
+}
+
+static bp_ref *alloc_inline(size_t size, int zero)
+{
+    if (size > SIZE_MAX - BPI_HDR) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    uint8_t *block = bpi_aligned_alloc(64, BPI_HDR + size);
+    if (!block) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (zero)
+        memset(block + BPI_HDR, 0, size);
+    return init_buffer((bp_buffer *)(void *)block, block + BPI_HDR, size,
+                       NULL, NULL, BPI_FLAG_INLINE);
+}
+
+bp_ref *bp_alloc(size_t size)
+{
+    return alloc_inline(size, 0);
+}
+
+bp_ref *bp_allocz(size_t size)
+{
+    return alloc_inline(size, 1);
+}
+
+void bp_default_free(void *opaque, uint8_t *data)
+{
+    (void)opaque;
+    free(data);
+}
+
+bp_ref *bp_create(uint8_t *data, size_t size, bp_free_fn free_cb,
+                  void *opaque, unsigned flags)
+{
+    if ((flags & ~BP_FLAG_READONLY) || (!data && size)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    bp_buffer *b = malloc(sizeof(*b));
+    if (!b) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return init_buffer(b, data, size, free_cb ? free_cb : bp_default_free,
+                       opaque, flags);
+}
+
+bp_ref *bp_dup(const bp_ref *ref)
+{
+    if (!ref || !ref->buffer) {
+        errno = EINVAL;
+        return NULL;
+    }
+    bp_ref *r = malloc(sizeof(*r));
+    if (!r) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    *r = *ref;
+    /* Relaxed: we hold a reference, so the count cannot reach zero
+     * concurrently; ordering of data accesses is the holders' business. */
+    atomic_fetch_add_explicit(&ref->buffer->refcount, 1, memory_order_relaxed);
+    return r;
+}
+
+static void buffer_free(bp_buffer *b)
+{
+    if (b->pool)
+        bpi_pool_release(b);
+    else if (b->flags & BPI_FLAG_INLINE)
+        free(b);
+    else {
+        b->free_cb(b->opaque, b->data);
+        free(b);
+    }
+}
+
+void bp_unref(bp_ref **ref)
+{
+    if (!ref || !*ref)
+        return;
+    bp_ref *r = *ref;
+    bp_buffer *b = r->buffer;
+    *ref = NULL;
+    if (r != &b->self)
+        free(r);
+    /* Acquire: a count of 1 seen by a holder means every other holder has
+     * already dropped its reference with the acq_rel decrement below, so
+     * their writes are visible and nobody can take a new reference (that
+     * needs one).  The sole owner then skips the atomic read-modify-write. */
+    unsigned n = atomic_load_explicit(&b->refcount, memory_order_acquire);
+    if (n != 1)
+        /* acq_rel: release publishes our writes to whoever frees; acquire
+         * (when we are that one) sees everyone else's. */
+        n = atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel);
+    if (n == 1)
+        buffer_free(b);
+}
+
+int bp_is_writable(const bp_ref *ref)
+{
+    if (!ref || !ref->buffer)
+        return -EINVAL;
+    if (ref->buffer->flags & BP_FLAG_READONLY)
+        return 0;
+    /* Acquire: if we are the sole holder, the other holders' last writes
+     * happen-before our subsequent writes. */
+    return atomic_load_explicit(&ref->buffer->refcount,
+                                memory_order_acquire) == 1;
+}
+
+int bp_make_writable(bp_ref **ref)
+{
+    if (!ref || !*ref || !(*ref)->buffer)
+        return -EINVAL;
+    if (bp_is_writable(*ref) == 1)
+        return 0;
+    bp_ref *copy = bp_alloc((*ref)->size);
+    if (!copy)
+        return -ENOMEM;
+    if ((*ref)->size)
+        memcpy(copy->data, (*ref)->data, (*ref)->size);
+    bp_unref(ref);
+    *ref = copy;
+    return 0;
+}
+
+int bp_realloc(bp_ref **ref, size_t size)
+{
+    if (!ref)
+        return -EINVAL;
+    bp_ref *r = *ref;
+    if (!r) {
+        *ref = bp_alloc(size);
+        return *ref ? 0 : -ENOMEM;
+    }
+    if (!r->buffer)
+        return -EINVAL;
+    bp_buffer *b = r->buffer;
+    /* Shrinking (or growing within the allocation) a buffer we own alone:
+     * no copy needed. */
+    if (!b->pool && b->data && bp_is_writable(r) == 1 && r->data >= b->data &&
+        size <= (size_t)(b->data + b->size - r->data)) {
+        r->size = size;
+        return 0;
+    }
+    bp_ref *copy = bp_alloc(size);
+    if (!copy)
+        return -ENOMEM;
+    size_t keep = r->size < size ? r->size : size;
+    if (keep)
+        memcpy(copy->data, r->data, keep);
+    bp_unref(ref);
+    *ref = copy;
+    return 0;
+}
+
+int bp_replace(bp_ref **dst, const bp_ref *src)
+{
+    if (!dst || (src && !src->buffer))
+        return -EINVAL;
+    if (!src) {
+        bp_unref(dst);
+        return 0;
+    }
+    if (*dst && (*dst)->buffer == src->buffer) {
+        (*dst)->data = src->data;
+        (*dst)->size = src->size;
+        return 0;
+    }
+    bp_ref *n = bp_dup(src);
+    if (!n)
+        return -ENOMEM;
+    bp_unref(dst);
+    *dst = n;
+    return 0;
+}
+
+unsigned bp_refcount(const bp_ref *ref)
+{
+    if (!ref || !ref->buffer)
+        return 0;
+    /* Relaxed: a snapshot for information only. */
+    return atomic_load_explicit(&ref->buffer->refcount, memory_order_relaxed);
+}
+
+void *bp_opaque(const bp_ref *ref)
+{
+    if (!ref || !ref->buffer) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return ref->buffer->opaque;
+}

@@ -1,0 +1,29 @@
+/* internal.h - what buffer.c and pool.c share.  Not installed. */
+#ifndef BUFPOOL_INTERNAL_H
+#define BUFPOOL_INTERNAL_H
+
+#include "bufpool.h"
+
+#include <stdatomic.h>
+
+/* Data lives in the same allocation as the bp_buffer (bp_alloc): nothing to
+ * free but the block itself. */
+#define BPI_FLAG_INLINE (1u << 30)
+
+struct bp_buffer {
+    /* The first reference lives inside the buffer, so creating a buffer and
+     * getting one from a pool allocate no separate bp_ref. */
+    bp_ref         self;
+    atomic_uint    refcount;
+    unsigned       flags;          /* BP_FLAG_READONLY | BPI_FLAG_* */
+    uint8_t       *data;
+    size_t         size;
+    bp_free_fn     free_cb;
+    void          *opaque;
+    struct bp_pool *pool;          /* non-NULL: a pool buffer (a slot) */
+};
+
+/* Returns a pool buffer whose last reference was dropped (pool.c). */
+void bpi_pool_release(bp_buffer *buf);
+
+#endif

@@ -1,0 +1,74 @@
+/* platform.c - aligned allocation, waits, clocks.  See platform.h. */
+#include "config.h"
+
+#include "platform.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(HAVE_LINUX_FUTEX_H) && defined(HAVE_SYS_SYSCALL_H)
+#  include <linux/futex.h>
+#  include <sys/syscall.h>
+#  define BPI_FUTEX 1
+#endif
+
+void *bpi_aligned_alloc(size_t align, size_t size)
+{
+    void *p = NULL;
+    /* posix_memalign(0) may return NULL; callers want a unique pointer. */
+    int err = posix_memalign(&p, align, size ? size : 1);
+    if (err) {
+        errno = err;
+        return NULL;
+    }
+    return p;
+}
+
+int64_t bpi_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void bpi_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns)
+{
+#ifdef BPI_FUTEX
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+        ts.tv_nsec = (long)(timeout_ns % 1000000000);
+        tsp = &ts;
+    }
+    /* The kernel compares *word with expected atomically with going to
+     * sleep, so a wake that changed the word first is never lost. */
+    syscall(SYS_futex, (unsigned *)word, FUTEX_WAIT_PRIVATE, expected, tsp,
+            NULL, 0);
+#else
+    /* Portable fallback: poll.  Correct (callers re-check), not efficient. */
+    struct timespec ts = { 0, 200000 };
+    if (timeout_ns >= 0 && timeout_ns < ts.tv_nsec)
+        ts.tv_nsec = (long)timeout_ns;
+    if (atomic_load_explicit(word, memory_order_acquire) == expected)
+        nanosleep(&ts, NULL);
+#endif
+}
+
+void bpi_wake_all(atomic_uint *word)
+{
+#ifdef BPI_FUTEX
+    syscall(SYS_futex, (unsigned *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
+            NULL, 0);
+#else
+    (void)word;
+#endif
+}
+
+unsigned bpi_ncpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_CONF);
+    return n < 1 ? 1u : n > 4096 ? 4096u : (unsigned)n;
+}

@@ -1,0 +1,54 @@
+/* platform.h - the operating-system bits bufpool needs, kept apart from the
+ * pool and buffer logic: aligned allocation, futex-style waits, clocks,
+ * AddressSanitizer poisoning.  Internal: none of these names is exported. */
+#ifndef BUFPOOL_PLATFORM_H
+#define BUFPOOL_PLATFORM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Aligned allocation of size bytes (size 0 gives a unique pointer);
+ * align is a power of two >= sizeof(void *).  NULL on failure, errno set.
+ * Release with free(). */
+void *bpi_aligned_alloc(size_t align, size_t size);
+
+/* Monotonic clock in nanoseconds. */
+int64_t bpi_now_ns(void);
+
+/* Blocks while *word == expected, for at most timeout_ns (-1: no limit).
+ * May return early (spuriously); callers re-check their condition. */
+void bpi_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns);
+
+/* Wakes every thread blocked in bpi_wait() on word. */
+void bpi_wake_all(atomic_uint *word);
+
+/* Number of configured CPUs (at least 1). */
+unsigned bpi_ncpus(void);
+
+/* Poison/unpoison memory for AddressSanitizer; no-ops otherwise. */
+#if defined(__SANITIZE_ADDRESS__)
+#  define BPI_ASAN 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define BPI_ASAN 1
+#  endif
+#endif
+#ifdef BPI_ASAN
+#  include <sanitizer/asan_interface.h>
+#  define bpi_poison(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#  define bpi_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#  define bpi_poison(p, n)   ((void)(p), (void)(n))
+#  define bpi_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
+#if defined(__GNUC__)
+#  define bpi_likely(x)   __builtin_expect(!!(x), 1)
+#  define bpi_unlikely(x) __builtin_expect(!!(x), 0)
+#else
+#  define bpi_likely(x)   (x)
+#  define bpi_unlikely(x) (x)
+#endif
+
+#endif
