@@ -42,7 +42,9 @@ endif
 # cpath: an installed bufpool.so must not be picked up by mistake).
 if SANITIZER
 # The interpreter is not instrumented: preload the sanitizer run time.
-BP_LUA_SAN_ENV = LD_PRELOAD='$(SAN_PRELOAD)' ASAN_OPTIONS=detect_leaks=0
+BP_LUA_SAN_ENV = LD_PRELOAD='$(SAN_PRELOAD)' \
+	ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 \
+	TSAN_OPTIONS=allocator_may_return_null=1
 else
 BP_LUA_SAN_ENV =
 endif

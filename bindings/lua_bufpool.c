@@ -122,8 +122,8 @@ static void check_range(lua_State *L, int arg, size_t size, size_t *start,
         n = check_nonneg(L, arg + 1, "length");
         if ((lua_Unsigned)n > size - s)
             luaL_argerror(L, arg + 1, lua_pushfstring(L,
-                "range [%I, %I] is out of bounds (buffer size %I)", off,
-                off + n - 1, (lua_Integer)size));
+                    "%I bytes at offset %I are out of bounds (buffer size %I)",
+                n, off, (lua_Integer)size));
         *len = (size_t)n;
     }
     *start = s;
