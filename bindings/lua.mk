@@ -41,10 +41,9 @@ endif
 # Lua tests run lua5.4 against the module in the build tree only (no default
 # cpath: an installed bufpool.so must not be picked up by mistake).
 if SANITIZER
-# The interpreter is not instrumented: preload the sanitizer run time.
-BP_LUA_SAN_ENV = LD_PRELOAD='$(SAN_PRELOAD)' \
-	ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 \
-	TSAN_OPTIONS=allocator_may_return_null=1
+# The interpreter is not instrumented: preload the sanitizer run time
+# (ASAN_OPTIONS/TSAN_OPTIONS come from AM_TESTS_ENVIRONMENT).
+BP_LUA_SAN_ENV = LD_PRELOAD='$(SAN_PRELOAD)'
 else
 BP_LUA_SAN_ENV =
 endif
