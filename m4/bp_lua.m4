@@ -20,7 +20,7 @@ AC_DEFUN([BP_CHECK_LUA], [
     [AC_MSG_ERROR([--enable-lua: expected auto, yes or no, got '$enable_lua'])])
 
   bp_lua_ok=no
-  bp_lua_why="disabled (--enable-lua=no)"
+  bp_lua_why="disabled with --enable-lua=no"
   AS_IF([test "x$enable_lua" != xno], [
     bp_lua_why=
     AS_IF([test -z "$SWIG"], [bp_lua_why="SWIG >= 4.0.0 not found"])
