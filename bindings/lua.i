@@ -1,0 +1,1 @@
+/* lua.i - Lua part of bindings/bufpool.i (placeholder; owner: Lua binding). */
