@@ -31,7 +31,8 @@ bindings/python/bufpool_wrap.c: $(BP_PY_SWIG_DEPS)
 
 CLEANFILES += bindings/python/bufpool_wrap.c bindings/python/bufpool_wrap.c.tmp
 
-# Tests run against the build tree's module.
+# Tests run against the build tree's module, with the interpreter itself
+# (sys.executable of $(PYTHON): a pyenv shim cannot run with libtsan preloaded).
 TESTS += t/python-api.py t/python-threads.py
 AM_TESTS_ENVIRONMENT += \
 	PYTHONPATH='$(abs_top_builddir)/bindings/python/.libs:$(abs_top_srcdir)/t'; \
@@ -39,12 +40,12 @@ AM_TESTS_ENVIRONMENT += \
 if SANITIZER_ADDRESS
 # The interpreter is not instrumented: the ASan runtime must come first.
 PY_LOG_COMPILER = env LD_PRELOAD='$(SAN_PRELOAD)' \
-	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 $(PYTHON)
+	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 $(PYTHON_EXE)
 else
 if SANITIZER_THREAD
-PY_LOG_COMPILER = env LD_PRELOAD='$(SAN_PRELOAD)' $(PYTHON)
+PY_LOG_COMPILER = env LD_PRELOAD='$(SAN_PRELOAD)' $(PYTHON_EXE)
 else
-PY_LOG_COMPILER = $(PYTHON)
+PY_LOG_COMPILER = $(PYTHON_EXE)
 endif
 endif
 endif

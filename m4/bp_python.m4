@@ -16,7 +16,7 @@
 #                                               `import bufpool' works after
 #                                               `make install' without
 #                                               PYTHONPATH.
-# Substitutes PYTHON, pyexecdir, PYTHON_CFLAGS; conditional ENABLE_PYTHON.
+# Substitutes PYTHON, PYTHON_EXE (sys.executable), pyexecdir, PYTHON_CFLAGS; conditional ENABLE_PYTHON.
 AC_DEFUN([BP_CHECK_PYTHON], [
 AC_REQUIRE([BP_SWIG])
 AC_ARG_ENABLE([python],
@@ -92,6 +92,10 @@ print(d)" 2>/dev/null`
       [bp_py_where="under the prefix"])
   ])
   pythondir=$pyexecdir
+  dnl The interpreter itself, not a wrapper such as a pyenv shim (which could
+  dnl pick another version elsewhere, and cannot run under LD_PRELOAD=libtsan).
+  PYTHON_EXE=`$PYTHON -c "import sys; print(sys.executable)" 2>/dev/null`
+  AS_IF([test -z "$PYTHON_EXE"], [PYTHON_EXE=$PYTHON])
   AC_MSG_RESULT([$pyexecdir ($bp_py_where)])
   dnl Is it importable without PYTHONPATH?  (expand ${prefix} etc. to check)
   bp_py_expanded=`bp_p=$prefix; test "x$bp_p" = xNONE && bp_p=$ac_default_prefix
@@ -103,12 +107,13 @@ print(d)" 2>/dev/null`
     [bp_py_note="installs to $bp_py_expanded"],
     [bp_py_note="installs to $bp_py_expanded, not on $PYTHON's sys.path: set PYTHONPATH"])
   BP_SUMMARY="$BP_SUMMARY
-  python binding:    yes, $PYTHON $PYTHON_VERSION ($bp_py_note)"
+  python binding:    yes, $PYTHON_EXE ($bp_py_note)"
 ], [
   AS_IF([test "x$enable_python" = xno], [bp_python_why="disabled"])
   BP_SUMMARY="$BP_SUMMARY
   python binding:    no ($bp_python_why)"
 ])
 AC_SUBST([PYTHON_CFLAGS])
+AC_SUBST([PYTHON_EXE])
 AM_CONDITIONAL([ENABLE_PYTHON], [test "x$bp_python" = xyes])
 ])
