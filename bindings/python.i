@@ -301,7 +301,6 @@ static bpy_pool *bpy_pool_open(bpy_pool *p)
 }
 
 %feature("kwargs");
-%feature("autodoc", "0");
 %nodefaultctor bpy_buffer;
 
 /* ------------------------------------------------------------------------ */
@@ -737,7 +736,7 @@ static bpy_buffer *bpy_allocz(PyObject *size) { return bpy_alloc_common(size, 1)
 %init %{
     PyDict_SetItemString(d, "__version__", PyUnicode_FromString(bp_version()));
     PyDict_SetItemString(d, "__doc__", PyUnicode_FromString(
-"bufpool - pooled, reference-counted, zero-copy memory buffers.\n"
+"Pooled, reference-counted, zero-copy memory buffers.\n"
 "\n"
 "    pool = bufpool.Pool(4096, max_buffers=64)\n"
 "    with pool.get() as buf:\n"

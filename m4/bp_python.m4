@@ -105,7 +105,7 @@ print(d)" 2>/dev/null`
   bp_py_onpath=`$PYTHON -c "import sys; print('yes' if sys.argv[[1]] in sys.path else 'no')" "$bp_py_expanded" 2>/dev/null`
   AS_IF([test "x$bp_py_onpath" = xyes],
     [bp_py_note="installs to $bp_py_expanded"],
-    [bp_py_note="installs to $bp_py_expanded, not on $PYTHON's sys.path: set PYTHONPATH"])
+    [bp_py_note="installs to $bp_py_expanded, not on $PYTHON_EXE's sys.path: set PYTHONPATH"])
   BP_SUMMARY="$BP_SUMMARY
   python binding:    yes, $PYTHON_EXE ($bp_py_note)"
 ], [
