@@ -294,6 +294,73 @@ static void test_trim_reaches_threads(void)
     pthread_barrier_destroy(&bar);
 }
 
+/* ---- peak_in_use across threads taking turns ---------------------------- */
+
+struct turn { bp_pool *pool; pthread_barrier_t *bar; int n[3]; };
+static void *turn_thread(void *arg)
+{
+    struct turn *t = arg;
+    bp_ref *r[64];
+    int held = 0;
+    for (int step = 0; step < 3; step++) {
+        pthread_barrier_wait(t->bar);     /* main: my turn */
+        while (held < t->n[step])
+            r[held++] = bp_pool_get(t->pool);
+        while (held > t->n[step])
+            bp_unref(&r[--held]);
+        pthread_barrier_wait(t->bar);     /* done */
+    }
+    while (held)
+        bp_unref(&r[--held]);
+    return NULL;
+}
+
+static void run_turns(const int na[3], const int nb[3], const size_t want[6],
+                      const char *name)
+{
+    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 32, .min_buffers = 100 });
+    pthread_barrier_t ba, bb;
+    pthread_barrier_init(&ba, NULL, 2);
+    pthread_barrier_init(&bb, NULL, 2);
+    struct turn a = { p, &ba, { na[0], na[1], na[2] } },
+                b = { p, &bb, { nb[0], nb[1], nb[2] } };
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, turn_thread, &a);
+    pthread_create(&tb, NULL, turn_thread, &b);
+    int okay = 1;
+    for (int step = 0; step < 3; step++) {
+        for (int who = 0; who < 2; who++) {
+            pthread_barrier_t *bar = who ? &bb : &ba;
+            pthread_barrier_wait(bar);
+            pthread_barrier_wait(bar);
+            bp_pool_stats s;
+            bp_pool_get_stats(p, &s);
+            if (s.peak_in_use != want[step * 2 + who]) {
+                diag("step %d thread %d: peak %zu, want %zu", step, who,
+                     s.peak_in_use, want[step * 2 + who]);
+                okay = 0;
+            }
+        }
+    }
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ok(okay, "peak_in_use exact while two threads take turns: %s", name);
+    pthread_barrier_destroy(&ba);
+    pthread_barrier_destroy(&bb);
+    bp_pool_uninit(&p);
+}
+
+static void test_peak_turns(void)
+{
+    run_turns((int[]){ 5, 1, 7 }, (int[]){ 3, 9, 2 },
+              (size_t[]){ 5, 8, 8, 10, 16, 16 }, "5+3, 1+9, 7+2");
+    /* Credits left with a thread that released must not hide a later peak. */
+    run_turns((int[]){ 5, 0, 5 }, (int[]){ 0, 5, 5 },
+              (size_t[]){ 5, 5, 5, 5, 10, 10 }, "5+0, 0+5, 5+5");
+    run_turns((int[]){ 40, 0, 40 }, (int[]){ 0, 40, 40 },
+              (size_t[]){ 40, 40, 40, 40, 80, 80 }, "40+0, 0+40, 40+40");
+}
+
 /* ---- the cap ------------------------------------------------------------- */
 
 struct late { bp_ref *r; int ms; };
@@ -461,6 +528,7 @@ int main(void)
     run_pipeline(0, 0, "pipeline, uncapped");
     run_pipeline(16, -1, "pipeline, cap 16 with waits");
     test_trim_reaches_threads();
+    test_peak_turns();
     test_cap();
     test_relay();
     test_uninit_race();
