@@ -90,18 +90,19 @@ static int bpy_size_arg(PyObject *o, const char *name, size_t *out)
     i = PyNumber_Index(o);
     if (!i)
         return -1;
-    if (_PyLong_Sign(i) < 0) {
-        Py_DECREF(i);
-        PyErr_Format(PyExc_ValueError, "%s must be >= 0", name);
-        return -1;
-    }
     v = PyLong_AsSize_t(i);
-    Py_DECREF(i);
     if (v == (size_t)-1 && PyErr_Occurred()) {
+        PyObject *zero = PyLong_FromLong(0);
+        int neg = zero ? PyObject_RichCompareBool(i, zero, Py_LT) : -1;
+        Py_XDECREF(zero);
+        Py_DECREF(i);
+        if (neg < 0)
+            return -1;
         PyErr_Clear();
-        PyErr_Format(PyExc_ValueError, "%s is too large", name);
+        PyErr_Format(PyExc_ValueError, neg ? "%s must be >= 0" : "%s is too large", name);
         return -1;
     }
+    Py_DECREF(i);
     *out = v;
     return 0;
 }
@@ -577,7 +578,11 @@ BlockingIOError.  With timeout=seconds (float) it waits up to that long
 for a buffer to be released, then raises TimeoutError; timeout=None waits
 forever.  The GIL is released while waiting (signals such as Ctrl-C are
 handled when the wait ends).  MemoryError when allocation fails;
-ValueError for a negative timeout or a closed pool.";
+ValueError for a negative timeout or a closed pool.
+
+In stats(), a get(timeout=...) that had to wait counts as two get calls:
+a failed immediate attempt (taken with the GIL held, so the common case
+costs no GIL hand-off), then the wait.";
     bpy_buffer *get(PyObject *timeout = NULL) {
         bp_ref *ref;
         int e;
