@@ -6,6 +6,16 @@
 
 #include <stdatomic.h>
 
+/* Internal functions shared between files: not exported, and called
+ * directly (no PLT) inside the shared library. */
+#ifndef BPI_HIDDEN
+#  if defined(__GNUC__)
+#    define BPI_HIDDEN __attribute__((visibility("hidden")))
+#  else
+#    define BPI_HIDDEN
+#  endif
+#endif
+
 /* Data lives in the same allocation as the bp_buffer (bp_alloc): nothing to
  * free but the block itself. */
 #define BPI_FLAG_INLINE (1u << 30)
@@ -24,6 +34,6 @@ struct bp_buffer {
 };
 
 /* Returns a pool buffer whose last reference was dropped (pool.c). */
-void bpi_pool_release(bp_buffer *buf);
+BPI_HIDDEN void bpi_pool_release(bp_buffer *buf);
 
 #endif

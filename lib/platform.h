@@ -8,20 +8,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef BPI_HIDDEN
+#  if defined(__GNUC__)
+#    define BPI_HIDDEN __attribute__((visibility("hidden")))
+#  else
+#    define BPI_HIDDEN
+#  endif
+#endif
+
 /* Aligned allocation of size bytes (size 0 gives a unique pointer);
  * align is a power of two >= sizeof(void *).  NULL on failure, errno set.
  * Release with free(). */
-void *bpi_aligned_alloc(size_t align, size_t size);
+BPI_HIDDEN void *bpi_aligned_alloc(size_t align, size_t size);
 
 /* Monotonic clock in nanoseconds. */
-int64_t bpi_now_ns(void);
+BPI_HIDDEN int64_t bpi_now_ns(void);
 
 /* Blocks while *word == expected, for at most timeout_ns (-1: no limit).
  * May return early (spuriously); callers re-check their condition. */
-void bpi_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns);
+BPI_HIDDEN void bpi_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns);
 
 /* Wakes every thread blocked in bpi_wait() on word. */
-void bpi_wake_all(atomic_uint *word);
+BPI_HIDDEN void bpi_wake_all(atomic_uint *word);
 
 /* Asymmetric fences.  bpi_heavy_barrier_init() returns 1 when
  * bpi_heavy_barrier() is available (Linux membarrier, private expedited):
@@ -29,15 +37,15 @@ void bpi_wake_all(atomic_uint *word);
  * other side of a Dekker-style handshake may use only a compiler barrier.
  * Returns 0 where it is not (old kernels, ThreadSanitizer builds, whose
  * model does not know it): callers then use seq_cst on both sides. */
-int bpi_heavy_barrier_init(void);
-void bpi_heavy_barrier(void);
+BPI_HIDDEN int bpi_heavy_barrier_init(void);
+BPI_HIDDEN void bpi_heavy_barrier(void);
 
 /* Gives the CPU to another thread (used while waiting for a thread to leave
  * a short critical section; never on the get/release path). */
-void bpi_yield(void);
+BPI_HIDDEN void bpi_yield(void);
 
 /* Number of configured CPUs (at least 1). */
-unsigned bpi_ncpus(void);
+BPI_HIDDEN unsigned bpi_ncpus(void);
 
 /* Poison/unpoison memory for AddressSanitizer; no-ops otherwise. */
 #if defined(__SANITIZE_ADDRESS__)

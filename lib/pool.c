@@ -257,7 +257,7 @@ static void wake_waiters(bp_pool *p)
 
 /* ---- depot ------------------------------------------------------------ */
 
-void bpi_depot_put(bp_pool *p, uint32_t first, unsigned cnt)
+BPI_HIDDEN void bpi_depot_put(bp_pool *p, uint32_t first, unsigned cnt)
 {
     struct slot *sl = slot_at(p, first);
     sl->mag_count = cnt;
@@ -287,15 +287,26 @@ static uint32_t depot_take(bp_pool *p, unsigned *cnt)
     uint32_t i = stack_pop(p, &p->depot, true);
     if (i != NIL) {
         *cnt = slot_at(p, i)->mag_count;
+        /* Relaxed: statistics; in transit first, so idle never dips. */
+        atomic_fetch_add_explicit(&p->transit, *cnt, memory_order_relaxed);
         atomic_fetch_sub_explicit(&p->depot_count, *cnt, memory_order_relaxed);
     }
     return i;
 }
 
-/* Gives a NIL-terminated chain of any length to the depot, in pieces of at
- * most CACHE_MAX. */
-static void depot_put_chain(bp_pool *p, uint32_t i)
+/* Idle buffers taken by depot_take or bpi_tc_collect have arrived (in a
+ * cache, the depot, a holder's hands, or freed). */
+static void transit_done(bp_pool *p, size_t n)
 {
+    /* Relaxed: statistics. */
+    atomic_fetch_sub_explicit(&p->transit, (int64_t)n, memory_order_relaxed);
+}
+
+/* Gives a NIL-terminated chain of any length to the depot, in pieces of at
+ * most CACHE_MAX.  Returns its length. */
+static size_t depot_put_chain(bp_pool *p, uint32_t i)
+{
+    size_t total = 0;
     while (i != NIL) {
         uint32_t first = i;
         unsigned cnt = 0;
@@ -307,7 +318,9 @@ static void depot_put_chain(bp_pool *p, uint32_t i)
         }
         atomic_store_explicit(&sl->next, NIL, memory_order_relaxed);
         bpi_depot_put(p, first, cnt);
+        total += cnt;
     }
+    return total;
 }
 
 /* ---- statistics and peak ---------------------------------------------- */
@@ -319,12 +332,17 @@ static void depot_put_chain(bp_pool *p, uint32_t i)
 
 static int64_t idle_now(const bp_pool *p)
 {
-    /* Relaxed: statistics. */
-    int64_t idle = atomic_load_explicit(&((bp_pool *)p)->depot_count,
-                                        memory_order_relaxed);
+    /* Relaxed: statistics.  Buffers move cache -> transit -> cache/depot
+     * and depot -> transit -> cache; reading transit before and after the
+     * rest and taking the larger value counts each moving chain at least
+     * once, so idle is not under-counted by a move. */
+    bp_pool *q = (bp_pool *)p;
+    int64_t t1 = atomic_load_explicit(&q->transit, memory_order_relaxed);
+    int64_t idle = atomic_load_explicit(&q->depot_count, memory_order_relaxed);
     FOR_EACH_TC(p, tc)
         idle += atomic_load_explicit(&tc->n, memory_order_relaxed);
-    return idle;
+    int64_t t2 = atomic_load_explicit(&q->transit, memory_order_relaxed);
+    return idle + (t1 > t2 ? t1 : t2);
 }
 
 /* Pops a cache may still do without a peak check (never negative). */
@@ -398,18 +416,25 @@ static void peak_check(bp_pool *p, struct tcache *s)
 
 /* ---- get -------------------------------------------------------------- */
 
-static bp_ref *hand_out(const bp_pool *p, struct slot *sl)
+__attribute__((noinline)) static bp_ref *hand_out_flags(const bp_pool *p,
+                                                        bp_buffer *b)
+{
+    bpi_unpoison(b->data, p->size);
+    if (p->flags & BP_POOL_ZERO)
+        memset(b->data, 0, p->size);
+    return &b->self;
+}
+
+static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl)
 {
     bp_buffer *b = &sl->buf;
-    /* Relaxed: the slot became ours through an acquire pop or allocation. */
+    /* Relaxed: the slot became ours through an acquire pop, the handshake,
+     * or allocation. */
     atomic_store_explicit(&b->refcount, 1, memory_order_relaxed);
     b->self.data = b->data;
     b->self.size = b->size;
-    if (bpi_unlikely(p->flags & (BP_POOL_ZERO | BP_POOL_POISON))) {
-        bpi_unpoison(b->data, p->size);
-        if (p->flags & BP_POOL_ZERO)
-            memset(b->data, 0, p->size);
-    }
+    if (bpi_unlikely(p->flags & (BP_POOL_ZERO | BP_POOL_POISON)))
+        return hand_out_flags(p, b);
     return &b->self;
 }
 
@@ -446,7 +471,7 @@ undo:
 
 /* Puts a NIL-terminated chain of cnt slots into the (empty) cache of the
  * calling owner, the overflow into the depot.  In the critical section. */
-static void tc_fill(bp_pool *p, struct tcache *tc, uint32_t i)
+static size_t tc_fill(bp_pool *p, struct tcache *tc, uint32_t i)
 {
     unsigned n = 0;
     while (i != NIL && n < CACHE_MAX) {
@@ -456,7 +481,7 @@ static void tc_fill(bp_pool *p, struct tcache *tc, uint32_t i)
     }
     /* Relaxed: read remotely only as statistics. */
     atomic_store_explicit(&tc->n, n, memory_order_relaxed);
-    depot_put_chain(p, i);
+    return n + depot_put_chain(p, i);
 }
 
 /* Hands out the first slot of a NIL-terminated chain and caches the rest
@@ -465,17 +490,20 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
 {
     struct slot *sl = slot_at(p, first);
     uint32_t rest = atomic_load_explicit(&sl->next, memory_order_relaxed);
+    size_t placed = 0;
     if (rest != NIL) {
-        if (tc && tc_enter(tc) == REQ_NONE) {
+        unsigned s = tc ? tc_enter(tc) : 0;
+        if (s) {
             if (atomic_load_explicit(&tc->n, memory_order_relaxed) == 0)
-                tc_fill(p, tc, rest);
+                placed = tc_fill(p, tc, rest);
             else
-                depot_put_chain(p, rest);
-            tc_leave(tc);
+                placed = depot_put_chain(p, rest);
+            tc_leave(tc, s);
         } else {
-            depot_put_chain(p, rest);
+            placed = depot_put_chain(p, rest);
         }
     }
+    transit_done(p, placed + 1);   /* the rest is idle again, sl in use */
     /* Relaxed: a statistic. */
     atomic_fetch_add_explicit(&p->slow_reuses, 1, memory_order_relaxed);
     peak_check(p, tc);
@@ -498,47 +526,70 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
     return get_from_chain(p, tc, first);
 }
 
-/* One attempt; NULL with *err set.  Does not count failures. */
-static inline bp_ref *get_once(bp_pool *p, int *err)
+/* Pops the top of this thread's cache; NULL when it is empty or cannot be
+ * used.  *tcp: the cache (or NULL). */
+static inline struct slot *tc_pop(bp_pool *p, struct tcache *tc)
 {
-    struct tcache *tc = tc_lookup(p);
-    if (bpi_likely(tc != NULL) && bpi_likely(tc_enter(tc) == REQ_NONE)) {
-        /* Relaxed: only the owner writes n outside remote operations, which
-         * the handshake excludes. */
-        unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-        if (bpi_likely(n != 0)) {
-            struct slot *sl = tc->items[--n];
-            atomic_store_explicit(&tc->n, n, memory_order_relaxed);
-            /* Relaxed load+store, not an atomic increment: only the owner
-             * writes it; stats readers may see it a little late. */
-            atomic_store_explicit(&tc->reuses, atomic_load_explicit(
-                                      &tc->reuses, memory_order_relaxed) + 1,
-                                  memory_order_relaxed);
-            bool check = (int64_t)n < atomic_load_explicit(
-                                          &tc->lw, memory_order_relaxed);
-            tc_leave(tc);
-            if (bpi_unlikely(check))
-                peak_check(p, tc);
-            return hand_out(p, sl);
-        }
-        tc_leave(tc);
+    unsigned s = tc_enter(tc);
+    if (bpi_unlikely(!s))
+        return NULL;
+    /* Relaxed: only the owner writes n outside remote operations, which the
+     * handshake excludes; remote readers only take statistics. */
+    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
+    if (bpi_unlikely(n == 0)) {
+        tc_leave(tc, s);
+        return NULL;
     }
-    return get_slow(p, tc, err);
+    struct slot *sl = tc->items[--n];
+    atomic_store_explicit(&tc->n, n, memory_order_relaxed);
+    /* Relaxed load+store, not an atomic increment: only the owner writes
+     * it; stats readers may see it a little late. */
+    atomic_store_explicit(&tc->reuses, atomic_load_explicit(
+                              &tc->reuses, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    bool check = (int64_t)n < atomic_load_explicit(&tc->lw,
+                                                   memory_order_relaxed);
+    tc_leave(tc, s);
+    if (bpi_unlikely(check))
+        peak_check(p, tc);
+    return sl;
 }
 
-bp_ref *bp_pool_get(bp_pool *pool)
+/* One attempt; NULL with *err set.  Does not count failures. */
+static bp_ref *get_once(bp_pool *p, int *err)
 {
-    if (bpi_unlikely(!pool)) {
+    struct tcache *tc = tc_lookup(p);
+    struct slot *sl = tc ? tc_pop(p, tc) : NULL;
+    return sl ? hand_out(p, sl) : get_slow(p, tc, err);
+}
+
+__attribute__((noinline)) static bp_ref *get_counted(bp_pool *pool)
+{
+    if (!pool) {
         errno = EINVAL;
         return NULL;
     }
     int err = 0;
     bp_ref *r = get_once(pool, &err);
-    if (bpi_unlikely(!r)) {
+    if (!r) {
+        /* Relaxed: a statistic. */
         atomic_fetch_add_explicit(&pool->failures, 1, memory_order_relaxed);
         errno = err;
     }
     return r;
+}
+
+bp_ref *bp_pool_get(bp_pool *pool)
+{
+    /* The fast path: this thread's cache is known and has a buffer.
+     * Everything else is a tail call, so this needs no stack frame. */
+    struct tcache *tc;
+    struct slot *sl;
+    if (bpi_likely(pool != NULL) &&
+        bpi_likely((tc = tc_lookup_fast(pool)) != NULL) &&
+        bpi_likely((sl = tc_pop(pool, tc)) != NULL))
+        return hand_out(pool, sl);
+    return get_counted(pool);
 }
 
 bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
@@ -582,46 +633,74 @@ bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
 
 /* ---- release ------------------------------------------------------------ */
 
-void bpi_pool_release(bp_buffer *b)
+/* Reset and poison, before the buffer is idle. */
+__attribute__((noinline)) static void release_prepare(bp_pool *p, bp_buffer *b)
 {
-    struct slot *sl = slot_of(b);
-    bp_pool *p = b->pool;
     if (p->reset)
         p->reset(p->opaque, b->data, p->size);
-    if (bpi_unlikely(p->flags & BP_POOL_POISON)) {
+    if (p->flags & BP_POOL_POISON) {
         memset(b->data, 0xA5, p->size);
         bpi_poison(b->data, p->size);
     }
-    struct tcache *tc = tc_lookup(p);
-    if (bpi_likely(tc != NULL)) {
-        unsigned r = tc_enter(tc);
-        if (bpi_likely(r == REQ_NONE)) {
-            /* Relaxed: see get_once. */
-            unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-            if (bpi_unlikely(n == CACHE_MAX)) {
-                bpi_tc_flush(tc, CACHE_MAX / 2 + 1);
-                n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-            }
-            tc->items[n] = sl;
-            atomic_store_explicit(&tc->n, n + 1, memory_order_relaxed);
-            /* Inside the critical section the pool cannot go away.  Relaxed:
-             * a waiter that is not seen here collects this cache after it
-             * has announced itself (see "Waiting"). */
-            if (bpi_unlikely(atomic_load_explicit(&p->waiters,
-                                                  memory_order_relaxed)))
-                wake_waiters(p);
-            tc_leave(tc);
+}
+
+/* Pushes onto this thread's cache; false when it cannot be used. */
+static inline bool tc_push(bp_pool *p, struct tcache *tc, struct slot *sl)
+{
+    unsigned s = tc_enter(tc);
+    if (bpi_unlikely(!s))
+        return false;
+    /* Relaxed: see tc_pop. */
+    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
+    if (bpi_unlikely(n == CACHE_MAX)) {
+        bpi_tc_flush(tc, CACHE_MAX / 2 + 1);
+        n = atomic_load_explicit(&tc->n, memory_order_relaxed);
+    }
+    tc->items[n] = sl;
+    atomic_store_explicit(&tc->n, n + 1, memory_order_relaxed);
+    /* Inside the critical section the pool cannot go away.  Relaxed: a
+     * waiter that is not seen here collects this cache after announcing
+     * itself (see "Waiting"). */
+    if (bpi_unlikely(atomic_load_explicit(&p->waiters, memory_order_relaxed)))
+        wake_waiters(p);
+    tc_leave(tc, s);
+    return true;
+}
+
+__attribute__((noinline)) static void release_slow(bp_pool *p, struct slot *sl)
+{
+    struct tcache *tc = bpi_tc_lookup_slow(p);
+    if (tc) {
+        if (tc_push(p, tc, sl))
             return;
-        }
-        if (r == REQ_CLOSED) {
+        /* Acquire: after REQ_CLOSED, free the buffer ourselves. */
+        if (atomic_load_explicit(&tc->req, memory_order_acquire) ==
+            REQ_CLOSED) {
             slot_drain(p, sl);
             pool_unref(p, 1);
             return;
         }
     }
-    /* No cache, or a remote thread is using it: straight to the depot. */
+    /* No cache, or a remote thread is using it: straight to the depot
+     * (which frees the buffer if the pool is closed).  Once pushed, the
+     * buffer may be freed by bp_pool_uninit at once, yet bpi_depot_put
+     * still reads p->waiters: pin the pool for the duration.  Relaxed: our
+     * buffer already holds a reference. */
+    atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
     atomic_store_explicit(&sl->next, NIL, memory_order_relaxed);
     bpi_depot_put(p, sl->idx, 1);
+    pool_unref(p, 1);
+}
+
+void bpi_pool_release(bp_buffer *b)
+{
+    struct slot *sl = slot_of(b);
+    bp_pool *p = b->pool;
+    if (bpi_unlikely(p->on_release))
+        release_prepare(p, b);
+    struct tcache *tc = tc_lookup_fast(p);
+    if (bpi_unlikely(!tc) || bpi_unlikely(!tc_push(p, tc, sl)))
+        release_slow(p, sl);
 }
 
 /* ---- creation, trim, uninit, stats --------------------------------------- */
@@ -662,6 +741,7 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
     p->opaque = cfg->opaque;
     p->reset = cfg->reset;
     p->pool_free = cfg->pool_free;
+    p->on_release = cfg->reset || (cfg->flags & BP_POOL_POISON);
     atomic_init(&p->depot, NIL);
     atomic_init(&p->empty, NIL);
     atomic_init(&p->refs, 1);
@@ -782,11 +862,12 @@ size_t bp_pool_trim(bp_pool *pool, size_t keep_idle)
         }
     }
     depot_put_chain(pool, keep);
-    if (freed) {
+    if (freed)
         /* seq_cst: pairs with get_new's cap check (a waiter may allocate). */
         atomic_fetch_sub_explicit(&pool->refs, freed, memory_order_seq_cst);
+    transit_done(pool, total);
+    if (freed)
         wake_waiters(pool);
-    }
     peak_check(pool, NULL);
     return freed;
 }

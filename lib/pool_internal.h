@@ -69,6 +69,7 @@ struct bp_pool {
     uint64_t       id;           /* unique for the process's lifetime */
     size_t         size, alloc_size, align, max;
     unsigned       flags;
+    bool           on_release;   /* reset or POISON: work before caching */
     bp_alloc_fn    alloc;
     bp_ref      *(*alloc1)(size_t size);
     void          *opaque;
@@ -81,6 +82,7 @@ struct bp_pool {
     alignas(128) _Atomic uint64_t depot;
     _Atomic uint64_t empty;
     _Atomic int64_t  depot_count;
+    _Atomic int64_t  transit;    /* idle buffers being moved (see idle_now) */
     _Atomic uint32_t nslots;
     alignas(128) _Atomic size_t refs;   /* buffers allocated + 1 (handle) */
     _Atomic uint64_t allocs, get_allocs, slow_reuses, failures;
@@ -92,7 +94,7 @@ struct bp_pool {
 
 /* Set once, before the first pool exists: 1 when bpi_heavy_barrier() works
  * and owners may enter their cache with a compiler barrier only. */
-extern int bpi_light;
+BPI_HIDDEN extern int bpi_light;
 
 /* ---- slots -------------------------------------------------------------- */
 
@@ -117,8 +119,9 @@ static inline uint32_t h_idx(uint64_t h) { return (uint32_t)(h & IDX_MASK); }
 
 /* ---- the owner side of the handshake ------------------------------------ */
 
-/* Enters the owner's critical section.  Returns REQ_NONE when entered, else
- * the pending request (the caller must then not touch items). */
+/* Enters the owner's critical section.  Returns the (odd, non-zero) sequence
+ * number to give to tc_leave, or 0 when a remote request is pending (then
+ * the caller must not touch items; tc->req says which). */
 static inline unsigned tc_enter(struct tcache *tc)
 {
     /* Relaxed: only the owner writes seq. */
@@ -139,65 +142,67 @@ static inline unsigned tc_enter(struct tcache *tc)
         r = atomic_load_explicit(&tc->req, memory_order_seq_cst);
     }
     if (bpi_likely(r == REQ_NONE))
-        return REQ_NONE;
+        return s;
     /* Release: as in tc_leave. */
     atomic_store_explicit(&tc->seq, s + 1, memory_order_release);
-    return r;
+    return 0;
 }
 
-static inline void tc_leave(struct tcache *tc)
+static inline void tc_leave(struct tcache *tc, unsigned s)
 {
     /* Release: our changes to items happen-before a remote thread that
      * sees the even value with acquire. */
-    atomic_store_explicit(&tc->seq,
-                          atomic_load_explicit(&tc->seq,
-                                               memory_order_relaxed) + 1,
-                          memory_order_release);
+    atomic_store_explicit(&tc->seq, s + 1, memory_order_release);
 }
 
 /* ---- tcache.c ------------------------------------------------------------ */
 
 /* This thread's cache for pool p, made on first use; NULL when none can be
  * had (out of memory, or the thread is exiting). */
-struct tcache *bpi_tc_lookup_slow(bp_pool *p);
+BPI_HIDDEN struct tcache *bpi_tc_lookup_slow(bp_pool *p);
 
 struct tl_entry {
     uint64_t       id;
     struct tcache *tc;
 };
 #define TL_MAP 8
-extern _Thread_local struct tl_entry bpi_tl_map[TL_MAP]
+BPI_HIDDEN extern _Thread_local struct tl_entry bpi_tl_map[TL_MAP]
     __attribute__((tls_model("initial-exec")));
+
+/* This thread's cache for p if the lookup table has it, else NULL. */
+static inline struct tcache *tc_lookup_fast(const bp_pool *p)
+{
+    const struct tl_entry *e = &bpi_tl_map[p->id & (TL_MAP - 1)];
+    return bpi_likely(e->id == p->id) ? e->tc : NULL;
+}
 
 static inline struct tcache *tc_lookup(bp_pool *p)
 {
-    struct tl_entry *e = &bpi_tl_map[p->id & (TL_MAP - 1)];
-    if (bpi_likely(e->id == p->id))
-        return e->tc;
-    return bpi_tc_lookup_slow(p);
+    struct tcache *tc = tc_lookup_fast(p);
+    return bpi_likely(tc != NULL) ? tc : bpi_tc_lookup_slow(p);
 }
 
 /* Takes the idle buffers of other threads' caches (all when self is NULL)
  * into a NIL-terminated chain; returns its first slot, *count its length.
  * close: also marks every cache REQ_CLOSED.  wait: wait for a cache another
  * remote thread is using instead of skipping it. */
-uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
+BPI_HIDDEN uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
                         bool wait, size_t *count);
 
 /* Drops the pool's reference on each of its caches (pool destruction);
  * caches still owned by a live thread are freed by that thread. */
-void bpi_tc_pool_gone(bp_pool *p);
+BPI_HIDDEN void bpi_tc_pool_gone(bp_pool *p);
 
 /* Moves the k oldest idle buffers of tc to the depot (owner only). */
-void bpi_tc_flush(struct tcache *tc, unsigned k);
+BPI_HIDDEN void bpi_tc_flush(struct tcache *tc, unsigned k);
 
 /* Decides bpi_light, once per process. */
-void bpi_tc_init_once(void);
+BPI_HIDDEN void bpi_tc_init_once(void);
 
 /* ---- pool.c -------------------------------------------------------------- */
 
 /* Gives a chain of cnt (<= CACHE_MAX) slots to the depot; frees it when the
  * pool is closed.  The caller holds a reference that keeps the pool alive. */
-void bpi_depot_put(bp_pool *p, uint32_t first, unsigned cnt);
+BPI_HIDDEN void bpi_depot_put(bp_pool *p, uint32_t first, unsigned cnt);
 
 #endif

@@ -69,14 +69,16 @@ static void thread_exit(void *unused)
     for (; tc; tc = next) {
         next = tc->tnext;
         for (;;) {
-            unsigned r = tc_enter(tc);
-            if (r == REQ_NONE) {
+            unsigned s = tc_enter(tc);
+            if (s) {
                 /* Not closed: the pool lives at least until we leave. */
                 bpi_tc_flush(tc, CACHE_MAX);
-                tc_leave(tc);
+                tc_leave(tc, s);
                 break;
             }
-            if (r == REQ_CLOSED)
+            /* Acquire: after REQ_CLOSED the pool may be gone. */
+            if (atomic_load_explicit(&tc->req, memory_order_acquire) ==
+                REQ_CLOSED)
                 break;
             bpi_yield();   /* a remote thread is using it; not for long */
         }
@@ -131,7 +133,7 @@ static struct tcache *adopt_or_create(bp_pool *p)
     return tc;
 }
 
-struct tcache *bpi_tc_lookup_slow(bp_pool *p)
+BPI_HIDDEN struct tcache *bpi_tc_lookup_slow(bp_pool *p)
 {
     if (tl_state == 2)
         return NULL;
@@ -233,6 +235,9 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
         while (atomic_load_explicit(&tc->seq, memory_order_seq_cst) & 1)
             bpi_yield();
         unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
+        /* Relaxed: statistics.  Count them in transit before they leave the
+         * cache, so idle is never under-counted. */
+        atomic_fetch_add_explicit(&p->transit, n, memory_order_relaxed);
         for (unsigned i = 0; i < n; i++) {
             atomic_store_explicit(&tc->items[i]->next, first,
                                   memory_order_relaxed);

@@ -102,8 +102,10 @@ static void test_local_stress(void)
     ok(s.allocs <= s.peak_in_use + (uint64_t)T * BP_POOL_CACHE_SLACK,
        "allocs %llu <= peak %zu + threads x slack",
        (unsigned long long)s.allocs, s.peak_in_use);
-    ok(s.peak_in_use >= 8 && s.peak_in_use <= (size_t)T * 8,
-       "peak_in_use %zu within [8, %d]", s.peak_in_use, T * 8);
+    /* Documented: exact without overlap; within the operations in flight
+     * (at most one per thread) otherwise. */
+    ok(s.peak_in_use >= 8 && s.peak_in_use <= (size_t)T * 8 + T,
+       "peak_in_use %zu within [8, %d + %d in flight]", s.peak_in_use, T * 8, T);
     bp_pool_uninit(&p);
 }
 
