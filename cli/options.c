@@ -30,7 +30,7 @@
 
 #define MAX_SIZE     ((uint64_t)1 << 40)        /* 1 TiB */
 #define MAX_OPS      ((uint64_t)1 << 50)
-#define MAX_HOLD     65536u
+#define MAX_HOLD     4096u
 #define MAX_REPEAT   1000
 #define MAX_DURATION 86400.0
 #define MAX_ALIGN    ((uint64_t)1 << 20)
@@ -270,7 +270,8 @@ static int parse_impls(int c, const char *s, bench_config *cfg)
                        options_impl_names());
 #endif
         if (!found)
-            return bad(c, s, "expected a comma-separated list of: all, %s",
+            return bad(c, s, "unknown implementation '%.*s'; expected a "
+                       "comma-separated list of: all, %s", (int)len, p,
                        options_impl_names());
         for (int i = 0; i < cfg->nimpls; i++)
             if (cfg->impls[i] == found)
@@ -373,7 +374,7 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     static const char *const format_names[] = {"table", "csv", "json"};
     bool threads_set = false, ops_set = false, duration_set = false;
     bool warmup_set = false, format_set = false;
-    const char *duration_arg = NULL;
+    const char *duration_arg = NULL, *size_arg = "1M";
     uint64_t v;
     int r, sel;
 
@@ -403,6 +404,7 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         case 's':
             r = parse_bytes(c, a, 1, MAX_SIZE, "1T", &v);
             cfg->size = (size_t)v;
+            size_arg = a;
             break;
         case 'n':
             r = parse_int_range(c, a, 1, MAX_OPS, &cfg->ops);
@@ -517,22 +519,31 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         return bad('m', t, "must not exceed -M/--max-buffers (%zu)",
                    cfg->max_buffers);
     }
-    if (cfg->max_buffers) {
-        /* The most buffers the workload holds at once (see workload.c):
-         * a get beyond the cap could never be served. */
-        uint64_t need;
-        if (cfg->pattern == PAT_PIPELINE) {
-            uint64_t producers = (uint64_t)(cfg->threads + 1) / 2;
-            need = producers * ((uint64_t)cfg->hold + 2);
-        } else {
-            need = (uint64_t)cfg->threads * cfg->hold;
-        }
-        if (cfg->max_buffers < need) {
-            char t[24];
-            snprintf(t, sizeof t, "%zu", cfg->max_buffers);
-            return bad('M', t, "this workload holds up to %" PRIu64
-                       " buffers at once; use at least that, or 0", need);
-        }
+    /* The most buffers the workload holds at once (see workload.c). */
+    uint64_t need;
+    if (cfg->pattern == PAT_PIPELINE) {
+        uint64_t producers = (uint64_t)(cfg->threads + 1) / 2;
+        need = producers * ((uint64_t)cfg->hold + 2);
+    } else {
+        need = (uint64_t)cfg->threads * cfg->hold;
+    }
+    if (cfg->max_buffers && cfg->max_buffers < need) {
+        /* A get beyond the cap could never be served. */
+        char t[24];
+        snprintf(t, sizeof t, "%zu", cfg->max_buffers);
+        return bad('M', t, "this workload holds up to %" PRIu64
+                   " buffers at once; use at least that, or 0", need);
+    }
+    /* Refuse a workload that cannot fit in memory rather than let it
+     * thrash the machine or meet the OOM killer. */
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psize > 0) {
+        double ram = (double)pages * (double)psize;
+        double held = (double)need * (double)cfg->size;
+        if (held > ram)
+            return bad('s', size_arg, "this workload holds up to %" PRIu64 " buffers "
+                       "at once (%.3g bytes), more than this machine's memory "
+                       "(%.3g bytes)", need, held, ram);
     }
     if (!format_set) {
         const char *dot = cfg->output ? strrchr(cfg->output, '.') : NULL;

@@ -137,13 +137,17 @@ static int write_table(FILE *f, const bench_config *cfg, const impl_result *res,
             for (int t = 0; t < run->nthreads; t++) {
                 const thread_result *tr = &run->threads[t];
                 char name[32];
-                snprintf(name, sizeof name, "  #%d %s", tr->index, tr->role);
-                fprintf(f, "%-21s %11s %9.1f", name,
+                snprintf(name, sizeof name, "  #%d", tr->index);
+                fprintf(f, "%-10s %11s", name,
                         fmt_count(a, sizeof a, tr->seconds > 0
-                                  ? (double)tr->pairs / tr->seconds : 0),
-                        tr->pairs ? tr->seconds * 1e9 / (double)tr->pairs : 0.0);
+                                  ? (double)tr->pairs / tr->seconds : 0));
+                if (cfg->repeat > 1)
+                    fprintf(f, " %11s %11s", "", "");
+                fprintf(f, " %9.1f   %s",
+                        tr->pairs ? tr->seconds * 1e9 / (double)tr->pairs : 0.0,
+                        tr->role);
                 if (tr->cpu >= 0)
-                    fprintf(f, "  cpu %d", tr->cpu);
+                    fprintf(f, ", cpu %d", tr->cpu);
                 fputc('\n', f);
             }
     }

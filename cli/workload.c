@@ -228,7 +228,7 @@ static void do_release(worker *w, bench_item *it, uint64_t token)
             uint64_t owner = found >> SEQ_BITS;
             char who[96];
             if (cfg->size >= 8 && owner >= 1 && owner <= (uint64_t)cfg->threads)
-                snprintf(who, sizeof who, "the token of thread %d, get #%" PRIu64,
+                snprintf(who, sizeof who, "the token of thread %d (get #%" PRIu64 ")",
                          (int)owner - 1, found & SEQ_MASK);
             else
                 snprintf(who, sizeof who, "0x%016" PRIx64, found & mask);
