@@ -70,11 +70,10 @@
  * buffer it pushed may be freed and the pool destroyed at once.
  *
  * peak_in_use without a global counter: each stripe keeps a low-water mark
- * `lw`.  A pop that takes its stripe's count below lw, and every slow path,
- * recomputes in_use from the shards, raises the peak, and resets the marks
- * so that the slack (peak - in_use) is credited to the current stripe.
- * Between checks in_use can only grow by pops below the marks, so the peak
- * is exact when operations do not overlap; in steady state no check runs.
+ * `lw`; a pop that takes its stripe's count below lw, and every slow path,
+ * recomputes in_use from the shards and raises the peak (see peak_check for
+ * the credit scheme).  The peak is exact when operations do not overlap; in
+ * steady state no check runs.
  */
 #include "config.h"
 
@@ -108,8 +107,11 @@ _Static_assert((uint64_t)64 * ((1u << NSEG) - 1) == BP_POOL_MAX_BUFFERS,
                "segments cover exactly BP_POOL_MAX_BUFFERS slots");
 _Static_assert(BP_POOL_MAX_BUFFERS < CLOSED, "slot numbers below CLOSED");
 
+/* 128 bytes, aligned: slots of buffers held by different threads must not
+ * share a cache line (or an adjacent-line prefetch pair), or every get and
+ * release would bounce it. */
 struct slot {
-    bp_buffer        buf;
+    alignas(128) bp_buffer buf;
     bp_ref          *inner;      /* what the alloc callback returned */
     void            *mem;        /* the library's own allocation */
     _Atomic uint32_t next;       /* link in a stripe chain or empty list */
@@ -117,6 +119,7 @@ struct slot {
     uint32_t         mag_count;  /* chain length, on a chain's first slot */
     uint32_t         idx;
 };
+_Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
 
 struct stripe {
     alignas(128) _Atomic uint64_t head;
@@ -252,11 +255,13 @@ static struct slot *slot_new(bp_pool *p)
         uint32_t off;
         unsigned b = seg_of(n, &off);
         if (!atomic_load_explicit(&p->seg[b], memory_order_acquire)) {
-            struct slot *seg = calloc((size_t)64 << b, sizeof(*seg));
+            size_t bytes = ((size_t)64 << b) * sizeof(struct slot);
+            struct slot *seg = bpi_aligned_alloc(alignof(struct slot), bytes);
             if (!seg) {
                 errno = ENOMEM;
                 return NULL;
             }
+            memset(seg, 0, bytes);
             struct slot *expected = NULL;
             /* Release: publishes the zeroed segment to slot_at(). */
             if (!atomic_compare_exchange_strong_explicit(
@@ -454,6 +459,16 @@ static int64_t idle_now(const bp_pool *p)
     return idle;
 }
 
+/* Pops a stripe may still do without a peak check (never negative). */
+static int64_t stripe_credit(const struct stripe *t)
+{
+    int64_t c = (int64_t)h_cnt(atomic_load_explicit(&((struct stripe *)t)->head,
+                                                    memory_order_relaxed)) -
+                atomic_load_explicit(&((struct stripe *)t)->lw,
+                                     memory_order_relaxed);
+    return c > 0 ? c : 0;
+}
+
 static int64_t in_use_now(const bp_pool *p)
 {
     int64_t n = (int64_t)atomic_load_explicit(&((bp_pool *)p)->refs,
@@ -462,9 +477,19 @@ static int64_t in_use_now(const bp_pool *p)
     return u < 0 ? 0 : u;
 }
 
-/* Recomputes in_use, raises the peak and resets the low-water marks with the
- * slack credited to stripe s (may be NULL).  Relaxed throughout: exact when
- * no other operation overlaps, approximate otherwise. */
+/* Recomputes in_use exactly (from the shards), raises the peak, and
+ * re-balances the stripes' credits so that they sum to peak - in_use.
+ *
+ * A stripe's credit is idle - lw: how many pops it may do without a check.
+ * Pushes add credit to the pusher's stripe, pops spend it, so
+ * in_use + (sum of credits) stays constant between checks; keeping that sum
+ * at most the peak means in_use cannot pass the peak unseen.  A check is run
+ * by stripe s when it has spent its credit: it destroys any excess credit
+ * held by other stripes (there is excess exactly when in_use grew), moves
+ * half of what is left to s, and touches other stripes only then, so a
+ * thread that releases what it gets (the common case) never checks again.
+ * Relaxed throughout: exact when operations do not overlap, approximate
+ * otherwise (concurrent updates of a mark may be lost). */
 static void peak_check(bp_pool *p, struct stripe *s)
 {
     int64_t in_use = in_use_now(p);
@@ -477,14 +502,30 @@ static void peak_check(bp_pool *p, struct stripe *s)
         ;
     if ((size_t)in_use > peak)
         peak = (size_t)in_use;
-    for (unsigned x = 0; x < p->nstripes; x++) {
+    int64_t budget = (int64_t)peak - in_use, others = 0;
+    for (unsigned x = 0; x < p->nstripes; x++)
+        if (&p->stripes[x] != s)
+            others += stripe_credit(&p->stripes[x]);
+    int64_t excess = others > budget ? others - budget : 0;
+    int64_t move = s ? (others - excess) / 2 : 0;
+    int64_t take = excess + move;
+    for (unsigned x = 0; take > 0 && x < p->nstripes; x++) {
         struct stripe *t = &p->stripes[x];
-        int64_t lw = h_cnt(atomic_load_explicit(&t->head,
-                                                memory_order_relaxed));
-        if (t == s)
-            lw -= (int64_t)peak - in_use;
-        if (atomic_load_explicit(&t->lw, memory_order_relaxed) != lw)
-            atomic_store_explicit(&t->lw, lw, memory_order_relaxed);
+        int64_t c = t == s ? 0 : stripe_credit(t);
+        if (c > take)
+            c = take;
+        if (c > 0) {
+            atomic_store_explicit(&t->lw, atomic_load_explicit(&t->lw,
+                                  memory_order_relaxed) + c,
+                                  memory_order_relaxed);
+            take -= c;
+        }
+    }
+    if (s) {
+        int64_t give = (budget > others ? budget - others : 0) + move;
+        atomic_store_explicit(&s->lw, (int64_t)h_cnt(atomic_load_explicit(
+                                  &s->head, memory_order_relaxed)) - give,
+                              memory_order_relaxed);
     }
 }
 

@@ -1,0 +1,56 @@
+-- luatap.lua - minimal TAP producer for the Lua binding tests.
+--   local t = require "luatap"
+--   t.ok(cond, name); t.is(got, want, name); t.raises(fn, pattern, name)
+--   t.skip_all(reason); t.done()
+local M = {}
+local n, failed = 0, 0
+
+local function out(s) io.write(s, "\n"); io.flush() end
+
+function M.diag(msg)
+  for line in (tostring(msg) .. "\n"):gmatch("(.-)\n") do out("# " .. line) end
+end
+
+function M.ok(cond, name)
+  n = n + 1
+  if cond then
+    out(("ok %d - %s"):format(n, name))
+  else
+    failed = failed + 1
+    out(("not ok %d - %s"):format(n, name))
+    M.diag(debug.traceback("failed here", 2))
+  end
+  return cond
+end
+
+function M.is(got, want, name)
+  local r = M.ok(got == want, name)
+  if not r then
+    M.diag(("got:  %s (%s)\nwant: %s (%s)"):format(tostring(got), type(got),
+           tostring(want), type(want)))
+  end
+  return r
+end
+
+-- fn must raise an error whose message contains pattern (a plain string).
+function M.raises(fn, pattern, name)
+  local okc, err = pcall(fn)
+  local r = M.ok(not okc and tostring(err):find(pattern, 1, true) ~= nil, name)
+  if not r then
+    M.diag(okc and "no error raised" or ("error was: " .. tostring(err)))
+    M.diag("expected to contain: " .. pattern)
+  end
+  return r
+end
+
+function M.skip_all(reason)
+  out("1..0 # SKIP " .. reason)
+  os.exit(0)
+end
+
+function M.done()
+  out("1.." .. n)
+  os.exit(failed == 0 and 0 or 1)
+end
+
+return M

@@ -1,0 +1,31 @@
+#!/bin/sh
+# The shared library exports exactly the functions declared in bufpool.h,
+# and the installed-style pkg-config file describes this version.
+: "${top_srcdir:?}" "${top_builddir:?}"
+n=0; fail=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+
+so=$(ls "$top_builddir"/lib/.libs/libbufpool.so 2>/dev/null)
+if [ -z "$so" ] || ! command -v nm >/dev/null; then
+  echo "1..0 # SKIP no shared library or no nm"
+  exit 0
+fi
+exported=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort)
+declared=$(sed -n 's/^[a-z_ *]*[ *]\(bp_[a-z0-9_]*\)(.*/\1/p' "$top_srcdir/lib/bufpool.h" | sort -u)
+bad=$(printf '%s\n' "$exported" | grep -v '^bp_' || true)
+[ -z "$bad" ]; ok $? "only bp_ symbols are exported${bad:+ (also: $(echo $bad))}"
+[ "$exported" = "$declared" ]
+ok $? "exported symbols == functions declared in bufpool.h ($(echo "$exported" | wc -l))"
+[ "$(echo "$declared" | wc -l)" -ge 22 ]
+ok $? "the header declares the whole contract"
+
+pc="$top_builddir/lib/bufpool.pc"
+ver=$(PKG_CONFIG_PATH="$top_builddir/lib" pkg-config --modversion bufpool 2>/dev/null)
+want=$(sed -n 's/^#define BP_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' "$top_srcdir/lib/bufpool.h" | paste -sd.)
+[ -f "$pc" ] && [ "$ver" = "$want" ]
+ok $? "bufpool.pc version $ver == header version $want"
+libs=$(PKG_CONFIG_PATH="$top_builddir/lib" pkg-config --libs bufpool 2>/dev/null)
+case $libs in *-lbufpool*) r=0 ;; *) r=1 ;; esac
+ok $r "pkg-config --libs gives -lbufpool"
+echo "1..$n"
+exit $fail

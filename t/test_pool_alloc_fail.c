@@ -1,0 +1,126 @@
+/* Allocation failure injection: the pool's alloc callback fails at every
+ * Nth call, for every N in a range, over a scenario that touches each pool
+ * function.  Each failure must give ENOMEM, be counted, leave the pool fully
+ * usable, and leak nothing (every buffer the callback made is freed once). */
+#include "config.h"
+
+#include <bufpool.h>
+
+#include <errno.h>
+#include <stdint.h>
+
+#include "tap.h"
+
+struct inj {
+    int calls, period, made, freed, pool_frees;
+};
+
+static void inj_free(void *opaque, uint8_t *data)
+{
+    ((struct inj *)opaque)->freed++;
+    free(data);
+}
+
+static bp_ref *inj_alloc(void *opaque, size_t size)
+{
+    struct inj *c = opaque;
+    if (++c->calls % c->period == 0)
+        return NULL;
+    uint8_t *d = malloc(size);
+    bp_ref *r = bp_create(d, size, inj_free, c, 0);
+    if (!r) {
+        free(d);
+        return NULL;
+    }
+    c->made++;
+    return r;
+}
+
+static void inj_pool_free(void *opaque)
+{
+    ((struct inj *)opaque)->pool_frees++;
+}
+
+/* Returns the number of get failures seen; checks contents of what it got. */
+static int scenario(bp_pool *p, struct inj *c, int *bad)
+{
+    bp_ref *held[40];
+    int n = 0, fails = 0;
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 10; i++) {
+            errno = 0;
+            bp_ref *r = (i & 1) ? bp_pool_get(p) : bp_pool_get_timeout(p, 0);
+            if (!r) {
+                fails++;
+                if (errno != ENOMEM)
+                    (*bad)++;
+                continue;
+            }
+            memset(r->data, n & 0xff, r->size);
+            held[n++] = r;
+        }
+        for (int k = 0; k < n; k++)
+            if (held[k]->data[0] != (k & 0xff) ||
+                held[k]->data[held[k]->size - 1] != (k & 0xff))
+                (*bad)++;
+        /* Release half, trim, get some back. */
+        while (n > 5)
+            bp_unref(&held[--n]);
+        bp_pool_trim(p, (size_t)round);
+    }
+    bp_pool_stats s;
+    if (bp_pool_get_stats(p, &s) != 0 || s.failures != (uint64_t)fails ||
+        s.in_use != (size_t)n || s.allocs != (uint64_t)c->made)
+        (*bad)++;
+    while (n > 0)
+        bp_unref(&held[--n]);
+    return fails;
+}
+
+int main(void)
+{
+    int total_fail = 0;
+    for (int period = 1; period <= 12; period++) {
+        struct inj c = { .period = period };
+        int bad = 0;
+        bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 100,
+                                                    .alloc = inj_alloc,
+                                                    .opaque = &c,
+                                                    .pool_free = inj_pool_free });
+        int fails = scenario(p, &c, &bad);
+        /* After the failures, the pool still works. */
+        c.period = 1000000;
+        bp_ref *r = bp_pool_get(p);
+        if (!r)
+            bad++;
+        bp_unref(&r);
+        bp_pool_uninit(&p);
+        ok(bad == 0 && c.freed == c.made && c.pool_frees == 1,
+           "alloc fails every %d%s call: %d get failures, all ENOMEM, "
+           "%d buffers made and freed, pool_free once", period,
+           period == 1 ? "st" : period == 2 ? "nd" : period == 3 ? "rd" : "th",
+           fails, c.made);
+        if (period > 1)
+            total_fail += fails > 0;
+    }
+    ok(total_fail > 0, "failures were really injected");
+
+    /* min_buffers with a failing Nth allocation: every N. */
+    int clean = 1;
+    for (int n = 1; n <= 8; n++) {
+        struct inj c = { .period = n };
+        errno = 0;
+        bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64, .min_buffers = 8,
+                                                    .alloc = inj_alloc,
+                                                    .opaque = &c,
+                                                    .pool_free = inj_pool_free });
+        if (p || errno != ENOMEM || c.freed != c.made || c.pool_frees != 0) {
+            diag("min_buffers fail at %d: pool %p errno %d made %d freed %d",
+                 n, (void *)p, errno, c.made, c.freed);
+            clean = 0;
+            bp_pool_uninit(&p);
+        }
+    }
+    ok(clean, "pool_new fails cleanly when the Nth of min_buffers fails (N=1..8)");
+    return done_testing();
+}
