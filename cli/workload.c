@@ -258,7 +258,9 @@ static void run_local(worker *w)
 {
     phase *ph = w->ph;
     unsigned hold = ph->cfg->hold;
-    while (!stopped(ph)) {
+    /* Stop is checked after each batch, so every thread completes at least
+     * one even when a very short --duration ends before it is scheduled. */
+    for (;;) {
         uint64_t k = hold;
         if (ph->ops) {
             if (w->releases >= ph->ops)
@@ -273,7 +275,7 @@ static void run_local(worker *w)
         for (unsigned i = got; i-- > 0;)
             do_release(w, &w->held[i], w->tokens[i]);
         publish(w, w->releases);
-        if (got < k)
+        if (got < k || stopped(ph))
             break;
     }
 }
@@ -288,13 +290,15 @@ static void run_random(worker *w)
     while (filled < n && do_get(w, &w->held[filled], &w->tokens[filled]))
         filled++;
     if (filled == n) {
-        while (!stopped(ph) && (!ph->ops || w->gets < ph->ops)) {
+        while (!ph->ops || w->gets < ph->ops) {
             uint64_t i = splitmix64(&w->rng) % n;
             do_release(w, &w->held[i], w->tokens[i]);
             if (!do_get(w, &w->held[i], &w->tokens[i]))
                 break;
             if ((w->releases & PUBLISH_MASK) == 0)
                 publish(w, w->releases);
+            if (stopped(ph))
+                break;
         }
     }
     for (uint64_t i = 0; i < filled; i++)
@@ -307,7 +311,7 @@ static void run_producer(worker *w)
     phase *ph = w->ph;
     ring *out = &ph->rings[w->index];
     ring_slot s;
-    while (!stopped(ph) && (!ph->ops || w->gets < ph->ops)) {
+    while (!ph->ops || w->gets < ph->ops) {
         if (!do_get(w, &s.it, &s.token))
             break;
         while (!ring_push(out, &s)) {
@@ -320,6 +324,8 @@ static void run_producer(worker *w)
         }
         if ((w->gets & PUBLISH_MASK) == 0)
             publish(w, w->gets);
+        if (stopped(ph))
+            break;
     }
 done:
     publish(w, w->gets);
@@ -362,8 +368,9 @@ static void *worker_main(void *arg)
     while (!atomic_load_explicit(&ph->go, memory_order_acquire))
         sched_yield();
     w->t0 = now_ns();
-    if (!stopped(ph) || ph->cfg->pattern == PAT_PIPELINE) {
-        /* Pipeline consumers must run even after a failure, to drain. */
+    /* After a failure at start (thread creation), only pipeline consumers
+     * have work: draining what producers already sent. */
+    if (!atomic_load(&ph->failed) || ph->cfg->pattern == PAT_PIPELINE) {
         switch (ph->cfg->pattern) {
         case PAT_LOCAL:  run_local(w); break;
         case PAT_RANDOM: run_random(w); break;
@@ -465,9 +472,16 @@ static int run_phase(phase *ph, worker *w, progress *pg, const char *what,
     uint64_t next_show = start;
     atomic_store_explicit(&ph->go, true, memory_order_release);
     while (atomic_load_explicit(&ph->running, memory_order_acquire) > 0) {
-        struct timespec ts = {0, 5 * 1000 * 1000};
+        /* Poll every 5 ms, but wake at the deadline itself so that short
+         * --duration values are honoured. */
+        uint64_t now = now_ns(), nap = 5 * 1000 * 1000;
+        if (deadline > now && deadline - now < nap)
+            nap = deadline - now;
+        else if (now >= deadline)
+            nap = 1000 * 1000;
+        struct timespec ts = {0, (long)nap};
         nanosleep(&ts, NULL);
-        uint64_t now = now_ns();
+        now = now_ns();
         if (now >= deadline)
             atomic_store(&ph->stop, true);
         if (now >= next_show) {
