@@ -174,7 +174,10 @@ static int parse_seconds(int c, const char *s, double lo, bool lo_open,
 {
     char *e;
     errno = 0;
-    double v = (isdigit((unsigned char)s[0]) || s[0] == '.') ? strtod(s, &e) : NAN;
+    /* Plain decimal only: strtod would also take hex, "inf" and "nan". */
+    bool plain = (isdigit((unsigned char)s[0]) || s[0] == '.') &&
+                 s[strspn(s, "0123456789.eE+-")] == '\0';
+    double v = plain ? strtod(s, &e) : NAN;
     if (isnan(v) || *e || errno == ERANGE || !isfinite(v) ||
         v < lo || (lo_open && v == lo) || v > MAX_DURATION)
         return bad(c, s, "expected seconds, a number %s %g and at most %g",

@@ -37,6 +37,7 @@ bad "-d/--duration: invalid value 'inf'" -d inf
 bad "-d/--duration: invalid value '1e999'" -d 1e999
 bad "-d/--duration: invalid value '-1'" -d -1
 bad "-d/--duration: invalid value '2s'" -d 2s
+bad "-d/--duration: invalid value '0x1p3'" -d 0x1p3
 bad "-d/--duration: invalid value '1'" -n 5 -d 1
 bad "-w/--warmup: invalid value '-0.5'" -w -0.5
 bad "-r/--repeat: invalid value '0'" -r 0
