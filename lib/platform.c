@@ -9,6 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sched.h>
+
+#if defined(HAVE_LINUX_MEMBARRIER_H) && defined(HAVE_SYS_SYSCALL_H)
+#  include <linux/membarrier.h>
+#  include <sys/syscall.h>
+#  define BPI_MEMBARRIER 1
+#endif
+
 #if defined(HAVE_LINUX_FUTEX_H) && defined(HAVE_SYS_SYSCALL_H)
 #  include <linux/futex.h>
 #  include <sys/syscall.h>
@@ -71,4 +79,29 @@ unsigned bpi_ncpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_CONF);
     return n < 1 ? 1u : n > 4096 ? 4096u : (unsigned)n;
+}
+
+int bpi_heavy_barrier_init(void)
+{
+#if defined(BPI_MEMBARRIER) && !defined(BPI_TSAN)
+    long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
+    if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+        return 0;
+    return syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+                   0) == 0;
+#else
+    return 0;
+#endif
+}
+
+void bpi_heavy_barrier(void)
+{
+#if defined(BPI_MEMBARRIER) && !defined(BPI_TSAN)
+    syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+#endif
+}
+
+void bpi_yield(void)
+{
+    sched_yield();
 }

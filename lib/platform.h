@@ -23,6 +23,19 @@ void bpi_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns);
 /* Wakes every thread blocked in bpi_wait() on word. */
 void bpi_wake_all(atomic_uint *word);
 
+/* Asymmetric fences.  bpi_heavy_barrier_init() returns 1 when
+ * bpi_heavy_barrier() is available (Linux membarrier, private expedited):
+ * it makes every thread of the process execute a full memory barrier, so the
+ * other side of a Dekker-style handshake may use only a compiler barrier.
+ * Returns 0 where it is not (old kernels, ThreadSanitizer builds, whose
+ * model does not know it): callers then use seq_cst on both sides. */
+int bpi_heavy_barrier_init(void);
+void bpi_heavy_barrier(void);
+
+/* Gives the CPU to another thread (used while waiting for a thread to leave
+ * a short critical section; never on the get/release path). */
+void bpi_yield(void);
+
 /* Number of configured CPUs (at least 1). */
 unsigned bpi_ncpus(void);
 
@@ -41,6 +54,14 @@ unsigned bpi_ncpus(void);
 #else
 #  define bpi_poison(p, n)   ((void)(p), (void)(n))
 #  define bpi_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#  define BPI_TSAN 1
+#elif defined(__has_feature)
+#  if __has_feature(thread_sanitizer)
+#    define BPI_TSAN 1
+#  endif
 #endif
 
 #if defined(__GNUC__)

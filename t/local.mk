@@ -16,3 +16,6 @@ TESTS += t/test_pool_alloc_fail
 t_test_pool_alloc_fail_LDADD = lib/libbufpool.la
 TESTS += t/readme.sh
 EXTRA_DIST += t/readme.sh
+check_PROGRAMS += t/test_pool_tcache
+TESTS += t/test_pool_tcache
+t_test_pool_tcache_LDADD = lib/libbufpool.la

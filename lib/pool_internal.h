@@ -1,0 +1,203 @@
+/* pool_internal.h - what pool.c and tcache.c share: slots, the thread cache,
+ * the pool struct, and the owner side of the thread-cache handshake (inline,
+ * because it is the get/release fast path).  See pool.c for the design. */
+#ifndef BUFPOOL_POOL_INTERNAL_H
+#define BUFPOOL_POOL_INTERNAL_H
+
+#include "internal.h"
+#include "platform.h"
+
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define IDX_BITS   28
+#define IDX_MASK   ((1u << IDX_BITS) - 1)
+#define NIL        IDX_MASK              /* empty stack */
+#define CLOSED     (IDX_MASK - 1)        /* pool uninitialised */
+#define TAG_ONE    ((uint64_t)1 << IDX_BITS)
+
+#define NSEG       22                    /* segment b holds 64 << b slots */
+#define MAX_SLOTS  ((uint32_t)BP_POOL_MAX_BUFFERS)
+#define CACHE_MAX  BP_POOL_CACHE_SLACK   /* idle buffers per thread cache */
+
+/* A buffer's home: its header, links, and where its data came from.
+ * 128 bytes, aligned: slots of buffers held by different threads must not
+ * share a cache line (or an adjacent-line prefetch pair), or every get and
+ * release would bounce it. */
+struct slot {
+    alignas(128) bp_buffer buf;
+    bp_ref          *inner;      /* what the alloc callback returned */
+    void            *mem;        /* the library's own allocation */
+    _Atomic uint32_t next;       /* link in a chain or the empty list */
+    _Atomic uint32_t mag_next;   /* link between chains in the depot */
+    uint32_t         mag_count;  /* chain length, on a chain's first slot */
+    uint32_t         idx;
+};
+
+/* Values of tcache.req (what a remote thread asks of the cache's owner). */
+#define REQ_NONE   0u
+#define REQ_BUSY   1u            /* a remote thread is using the cache */
+#define REQ_CLOSED 2u            /* the pool is uninitialised */
+
+/* One thread's cache of idle buffers for one pool.  The owner thread uses
+ * it with plain loads and stores inside a critical section marked by an odd
+ * `seq`; a remote thread (steal, trim, uninit) first sets `req`, makes sure
+ * the owner is outside (see tc_enter and bpi_tc_collect), and only then
+ * touches `items`.  The owner that finds `req` set leaves the cache alone. */
+struct tcache {
+    /* Hot: written by the owner on every get and release. */
+    alignas(128) atomic_uint seq;
+    atomic_uint      req;
+    atomic_uint      n;          /* idle buffers in items[0..n) */
+    _Atomic int64_t  lw;         /* peak tracking mark, see peak_check */
+    _Atomic uint64_t reuses;     /* gets served from items */
+    struct slot     *items[CACHE_MAX];
+    /* Cold. */
+    alignas(64) atomic_uint rbusy;   /* one remote at a time */
+    atomic_uint      refs;       /* the pool's + the owner thread's */
+    _Atomic uint64_t owner;      /* thread number, 0: free for adoption */
+    uint64_t         pool_id;
+    struct bp_pool  *pool;
+    struct tcache   *pnext;      /* the pool's registry (push-only) */
+    struct tcache   *tnext;      /* the owner thread's list */
+    struct tcache   *rnext;      /* a remote operation's selection */
+};
+
+struct bp_pool {
+    /* Read-mostly configuration. */
+    uint64_t       id;           /* unique for the process's lifetime */
+    size_t         size, alloc_size, align, max;
+    unsigned       flags;
+    bp_alloc_fn    alloc;
+    bp_ref      *(*alloc1)(size_t size);
+    void          *opaque;
+    void         (*reset)(void *opaque, uint8_t *data, size_t size);
+    void         (*pool_free)(void *opaque);
+    _Atomic(struct slot *) seg[NSEG];
+    _Atomic(struct tcache *) tcaches;   /* registry, push-only */
+
+    /* Slow-path shared state, apart from the read-mostly part. */
+    alignas(128) _Atomic uint64_t depot;
+    _Atomic uint64_t empty;
+    _Atomic int64_t  depot_count;
+    _Atomic uint32_t nslots;
+    alignas(128) _Atomic size_t refs;   /* buffers allocated + 1 (handle) */
+    _Atomic uint64_t allocs, get_allocs, slow_reuses, failures;
+    _Atomic size_t   peak;
+    atomic_int       closed;            /* bp_pool_uninit has begun */
+    alignas(128) atomic_uint wake_seq;
+    atomic_uint      waiters;
+};
+
+/* Set once, before the first pool exists: 1 when bpi_heavy_barrier() works
+ * and owners may enter their cache with a compiler barrier only. */
+extern int bpi_light;
+
+/* ---- slots -------------------------------------------------------------- */
+
+static inline unsigned seg_of(uint32_t idx, uint32_t *off)
+{
+    uint32_t v = (idx >> 6) + 1;
+    unsigned b = 31u - (unsigned)__builtin_clz(v);
+    *off = idx - (((1u << b) - 1) << 6);
+    return b;
+}
+
+static inline struct slot *slot_at(const bp_pool *p, uint32_t idx)
+{
+    uint32_t off;
+    unsigned b = seg_of(idx, &off);
+    /* Acquire: pairs with the release that installed the segment. */
+    return atomic_load_explicit(&((bp_pool *)p)->seg[b],
+                                memory_order_acquire) + off;
+}
+
+static inline uint32_t h_idx(uint64_t h) { return (uint32_t)(h & IDX_MASK); }
+
+/* ---- the owner side of the handshake ------------------------------------ */
+
+/* Enters the owner's critical section.  Returns REQ_NONE when entered, else
+ * the pending request (the caller must then not touch items). */
+static inline unsigned tc_enter(struct tcache *tc)
+{
+    /* Relaxed: only the owner writes seq. */
+    unsigned s = atomic_load_explicit(&tc->seq, memory_order_relaxed) + 1;
+    unsigned r;
+    if (bpi_likely(bpi_light)) {
+        /* Relaxed store + compiler barrier: a remote thread pairs its req
+         * store with bpi_heavy_barrier(), which orders this store before our
+         * req load on every CPU.  Acquire: the remote's changes to items
+         * (before it cleared req with release) are visible. */
+        atomic_store_explicit(&tc->seq, s, memory_order_relaxed);
+        atomic_signal_fence(memory_order_seq_cst);
+        r = atomic_load_explicit(&tc->req, memory_order_acquire);
+    } else {
+        /* seq_cst on both sides (Dekker): the remote's seq load or our req
+         * load sees the other's store. */
+        atomic_store_explicit(&tc->seq, s, memory_order_seq_cst);
+        r = atomic_load_explicit(&tc->req, memory_order_seq_cst);
+    }
+    if (bpi_likely(r == REQ_NONE))
+        return REQ_NONE;
+    /* Release: as in tc_leave. */
+    atomic_store_explicit(&tc->seq, s + 1, memory_order_release);
+    return r;
+}
+
+static inline void tc_leave(struct tcache *tc)
+{
+    /* Release: our changes to items happen-before a remote thread that
+     * sees the even value with acquire. */
+    atomic_store_explicit(&tc->seq,
+                          atomic_load_explicit(&tc->seq,
+                                               memory_order_relaxed) + 1,
+                          memory_order_release);
+}
+
+/* ---- tcache.c ------------------------------------------------------------ */
+
+/* This thread's cache for pool p, made on first use; NULL when none can be
+ * had (out of memory, or the thread is exiting). */
+struct tcache *bpi_tc_lookup_slow(bp_pool *p);
+
+struct tl_entry {
+    uint64_t       id;
+    struct tcache *tc;
+};
+#define TL_MAP 8
+extern _Thread_local struct tl_entry bpi_tl_map[TL_MAP]
+    __attribute__((tls_model("initial-exec")));
+
+static inline struct tcache *tc_lookup(bp_pool *p)
+{
+    struct tl_entry *e = &bpi_tl_map[p->id & (TL_MAP - 1)];
+    if (bpi_likely(e->id == p->id))
+        return e->tc;
+    return bpi_tc_lookup_slow(p);
+}
+
+/* Takes the idle buffers of other threads' caches (all when self is NULL)
+ * into a NIL-terminated chain; returns its first slot, *count its length.
+ * close: also marks every cache REQ_CLOSED.  wait: wait for a cache another
+ * remote thread is using instead of skipping it. */
+uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
+                        bool wait, size_t *count);
+
+/* Drops the pool's reference on each of its caches (pool destruction);
+ * caches still owned by a live thread are freed by that thread. */
+void bpi_tc_pool_gone(bp_pool *p);
+
+/* Moves the k oldest idle buffers of tc to the depot (owner only). */
+void bpi_tc_flush(struct tcache *tc, unsigned k);
+
+/* Decides bpi_light, once per process. */
+void bpi_tc_init_once(void);
+
+/* ---- pool.c -------------------------------------------------------------- */
+
+/* Gives a chain of cnt (<= CACHE_MAX) slots to the depot; frees it when the
+ * pool is closed.  The caller holds a reference that keeps the pool alive. */
+void bpi_depot_put(bp_pool *p, uint32_t first, unsigned cnt);
+
+#endif

@@ -1,0 +1,500 @@
+"""bufpool Python binding: every API line, every error, export lifetime."""
+import errno
+import gc
+import sys
+import threading
+import time
+import unittest
+
+import bufpool
+import python_tap
+
+try:
+    import numpy
+except ImportError:
+    numpy = None
+
+
+class TestModule(unittest.TestCase):
+    def test_version(self):
+        v = bufpool.__version__
+        self.assertIsInstance(v, str)
+        self.assertEqual(len(v.split(".")), 3)
+        self.assertTrue(all(p.isdigit() for p in v.split(".")))
+
+    def test_docstrings(self):
+        self.assertIn("Pool", bufpool.__doc__)
+        for obj in (bufpool.Pool, bufpool.Buffer, bufpool.alloc, bufpool.allocz,
+                    bufpool.Pool.get, bufpool.Pool.trim, bufpool.Pool.stats,
+                    bufpool.Pool.close, bufpool.Buffer.release, bufpool.Buffer.dup,
+                    bufpool.Buffer.make_writable):
+            self.assertTrue(obj.__doc__ and len(obj.__doc__) > 20, obj)
+
+    def test_alloc(self):
+        b = bufpool.alloc(100)
+        self.assertEqual(len(b), 100)
+        self.assertEqual(b.refcount, 1)
+        self.assertTrue(b.writable)
+        b[0:3] = b"xyz"
+        self.assertEqual(b[0:3], b"xyz")
+        b.release()
+
+    def test_allocz(self):
+        b = bufpool.allocz(1000)
+        self.assertEqual(bytes(b), bytes(1000))
+        z = bufpool.allocz(0)
+        self.assertEqual(len(z), 0)
+        self.assertEqual(bytes(z), b"")
+        self.assertEqual(len(memoryview(z)), 0)
+
+    def test_alloc_errors(self):
+        self.assertRaises(ValueError, bufpool.alloc, -1)
+        self.assertRaises(ValueError, bufpool.allocz, -5)
+        self.assertRaises(ValueError, bufpool.alloc, 2 ** 80)
+        self.assertRaises(MemoryError, bufpool.alloc, 2 ** 63)
+        self.assertRaises(MemoryError, bufpool.allocz, 2 ** 62)
+        self.assertRaises(TypeError, bufpool.alloc, "10")
+        self.assertRaises(TypeError, bufpool.alloc, 1.5)
+        self.assertRaises(TypeError, bufpool.alloc)
+        self.assertRaises(TypeError, bufpool.alloc, 1, 2)
+        self.assertRaises(TypeError, bufpool.alloc, size=None)
+        self.assertEqual(len(bufpool.alloc(size=7)), 7)
+
+
+class TestPool(unittest.TestCase):
+    def test_basic(self):
+        pool = bufpool.Pool(4096)
+        self.assertEqual((pool.size, pool.max_buffers, pool.min_buffers, pool.align),
+                         (4096, 0, 0, 64))
+        self.assertFalse(pool.closed)
+        buf = pool.get()
+        self.assertIsInstance(buf, bufpool.Buffer)
+        self.assertEqual(len(buf), 4096)
+        self.assertEqual(buf.refcount, 1)
+        self.assertTrue(buf.writable)
+        self.assertIn("4096", repr(buf))
+        self.assertIn("4096", repr(pool))
+        buf.release()
+        pool.close()
+        self.assertTrue(pool.closed)
+        self.assertIn("closed", repr(pool))
+
+    def test_keywords(self):
+        pool = bufpool.Pool(size=128, max_buffers=4, min_buffers=2, align=256,
+                            zero=True, poison=False)
+        self.assertEqual(pool.stats()["allocs"], 2)
+        self.assertEqual(pool.stats()["idle"], 2)
+        b = pool.get()
+        mv = memoryview(b)
+        self.assertEqual(bytes(mv), bytes(128))
+        self.assertEqual(pool.align, 256)
+        mv.release()
+        b.release()
+        pool.close()
+
+    def test_align(self):
+        for align in (1, 64, 4096):
+            pool = bufpool.Pool(100, align=align)
+            b = pool.get()
+            if numpy is not None:
+                addr = numpy.frombuffer(b, dtype=numpy.uint8).ctypes.data
+                self.assertEqual(addr % align, 0)
+            b.release()
+        self.assertEqual(bufpool.Pool(8, align=0).align, 64)
+
+    def test_bad_options(self):
+        self.assertRaises(ValueError, bufpool.Pool, 0)
+        self.assertRaises(ValueError, bufpool.Pool, -1)
+        self.assertRaises(ValueError, bufpool.Pool, 2 ** 70)
+        self.assertRaises(ValueError, bufpool.Pool, 64, align=3)
+        self.assertRaises(ValueError, bufpool.Pool, 64, align=-64)
+        self.assertRaises(ValueError, bufpool.Pool, 64, max_buffers=-1)
+        self.assertRaises(ValueError, bufpool.Pool, 64, min_buffers=5, max_buffers=2)
+        self.assertRaises(ValueError, bufpool.Pool, 64, max_buffers=2 ** 40)
+        self.assertRaises(TypeError, bufpool.Pool, "64")
+        self.assertRaises(TypeError, bufpool.Pool, 64, bogus=1)
+        self.assertRaises(TypeError, bufpool.Pool)
+        self.assertRaises(TypeError, bufpool.Buffer)
+        with self.assertRaises(ValueError) as cm:
+            bufpool.Pool(0)
+        self.assertIn("size", str(cm.exception))
+
+    def test_alloc_failure(self):
+        # The pool is created; the first get cannot allocate 2**62 bytes.
+        pool = bufpool.Pool(2 ** 62)
+        self.assertRaises(MemoryError, pool.get)
+        self.assertRaises(MemoryError, pool.get, timeout=0.01)
+        self.assertEqual(pool.stats()["failures"], 2)
+        self.assertRaises(MemoryError, bufpool.Pool, 2 ** 62, min_buffers=1)
+
+    def test_zero_and_poison(self):
+        pool = bufpool.Pool(64, zero=True)
+        b = pool.get()
+        b[:] = b"\x11" * 64
+        b.release()
+        b = pool.get()
+        self.assertEqual(bytes(b), bytes(64))
+        pool = bufpool.Pool(64, poison=True)
+        b = pool.get()
+        b[:] = b"\x11" * 64
+        b.release()
+        b = pool.get()
+        self.assertEqual(bytes(b), b"\xa5" * 64)
+
+    def test_reuse_lifo(self):
+        pool = bufpool.Pool(256)
+        b = pool.get()
+        b[0:5] = b"hello"
+        b.release()
+        b = pool.get()
+        self.assertEqual(b[0:5], b"hello")
+        st = pool.stats()
+        self.assertEqual(st["gets"], 2)
+        self.assertEqual(st["reuses"], 1)
+        self.assertEqual(st["allocs"], 1)
+
+    def test_stats(self):
+        pool = bufpool.Pool(64)
+        self.assertEqual(set(pool.stats()), {"gets", "reuses", "allocs", "failures",
+                                             "in_use", "idle", "peak_in_use"})
+        bufs = [pool.get() for _ in range(5)]
+        st = pool.stats()
+        self.assertEqual(st["in_use"], 5)
+        self.assertEqual(st["peak_in_use"], 5)
+        for b in bufs[:3]:
+            b.release()
+        st = pool.stats()
+        self.assertEqual((st["in_use"], st["idle"]), (2, 3))
+        self.assertEqual(st["failures"], 0)
+
+    def test_trim(self):
+        pool = bufpool.Pool(64)
+        bufs = [pool.get() for _ in range(6)]
+        for b in bufs:
+            b.release()
+        self.assertEqual(pool.trim(keep_idle=2), 4)
+        self.assertEqual(pool.stats()["idle"], 2)
+        self.assertEqual(pool.trim(), 2)
+        self.assertEqual(pool.trim(0), 0)
+        self.assertRaises(ValueError, pool.trim, -1)
+        self.assertRaises(TypeError, pool.trim, "x")
+
+    def test_cap_blocking(self):
+        pool = bufpool.Pool(64, max_buffers=2)
+        a, b = pool.get(), pool.get()
+        with self.assertRaises(BlockingIOError) as cm:
+            pool.get()
+        self.assertEqual(cm.exception.errno, errno.EAGAIN)
+        t0 = time.monotonic()
+        self.assertRaises(TimeoutError, pool.get, timeout=0.05)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.04)
+        self.assertRaises(TimeoutError, pool.get, timeout=0)
+        a.release()
+        c = pool.get(timeout=0)
+        self.assertEqual(len(c), 64)
+        self.assertGreaterEqual(pool.stats()["failures"], 3)
+
+    def test_timeout_errors(self):
+        pool = bufpool.Pool(64, max_buffers=1)
+        self.assertRaises(ValueError, pool.get, timeout=-1)
+        self.assertRaises(ValueError, pool.get, timeout=float("nan"))
+        self.assertRaises(TypeError, pool.get, timeout="1")
+        b = pool.get(timeout=float("inf"))  # free buffer: no wait
+        b.release()
+        b = pool.get(timeout=None)
+        b.release()
+
+    def test_wait_wakes_on_release(self):
+        pool = bufpool.Pool(64, max_buffers=1)
+        held = pool.get()
+        got = []
+
+        def waiter():
+            got.append(pool.get(timeout=None))
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        time.sleep(0.05)           # the waiter is blocked without the GIL
+        self.assertEqual(got, [])
+        held.release()
+        t.join(5)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(len(got), 1)
+        got[0].release()
+
+    def test_close_while_waiting(self):
+        pool = bufpool.Pool(64, max_buffers=1)
+        held = pool.get()
+        errors = []
+
+        def waiter():
+            try:
+                pool.get(timeout=0.2)
+            except TimeoutError:
+                errors.append("timeout")
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        time.sleep(0.05)
+        pool.close()               # deferred until the waiter returns
+        self.assertTrue(pool.closed)
+        self.assertRaises(ValueError, pool.get)
+        t.join(5)
+        self.assertEqual(errors, ["timeout"])
+        held[0] = 1                # still valid
+        held.release()
+
+    def test_closed_errors(self):
+        pool = bufpool.Pool(64)
+        pool.close()
+        pool.close()               # idempotent
+        self.assertRaises(ValueError, pool.get)
+        self.assertRaises(ValueError, pool.get, timeout=1)
+        self.assertRaises(ValueError, pool.trim)
+        self.assertRaises(ValueError, pool.stats)
+        with self.assertRaises(ValueError):
+            with pool:
+                pass
+
+    def test_pool_context_manager(self):
+        with bufpool.Pool(64) as pool:
+            b = pool.get()
+        self.assertTrue(pool.closed)
+        b[0] = 5                   # buffers outlive the pool
+        self.assertEqual(b[0], 5)
+        b.release()
+
+    def test_pool_gc_with_buffers_out(self):
+        pool = bufpool.Pool(64, min_buffers=3)
+        b = pool.get()
+        b[:4] = b"live"
+        del pool
+        gc.collect()
+        self.assertEqual(b[:4], b"live")
+        b2 = b.dup()
+        b.release()
+        self.assertEqual(b2[:4], b"live")
+        del b2
+        gc.collect()
+
+    def test_new_without_init(self):
+        # Objects made by __new__ have no C object: errors, never a crash.
+        for cls in (bufpool.Buffer, bufpool.Pool):
+            try:
+                obj = cls.__new__(cls)
+            except TypeError:
+                continue
+            repr(obj)
+            for name in dir(cls):
+                if name.startswith("__") and name not in ("__len__", "__enter__",
+                                                          "__exit__", "__getitem__"):
+                    continue
+                attr = getattr(obj, name, None)
+                if callable(attr):
+                    for args in ((), (0,), (None, None, None)):
+                        try:
+                            attr(*args)
+                        except Exception:
+                            pass
+            for f in (len, bytes, memoryview, lambda o: o[0]):
+                try:
+                    f(obj)
+                except Exception:
+                    pass
+            del obj
+            gc.collect()
+
+
+class TestBuffer(unittest.TestCase):
+    def setUp(self):
+        self.pool = bufpool.Pool(4096)
+
+    def test_memoryview(self):
+        buf = self.pool.get()
+        mv = memoryview(buf)
+        self.assertFalse(mv.readonly)
+        self.assertEqual((mv.format, mv.itemsize, mv.ndim, mv.nbytes), ("B", 1, 1, 4096))
+        self.assertTrue(mv.c_contiguous)
+        mv[0] = 7
+        self.assertEqual(buf[0], 7)         # zero-copy
+        buf[1] = 8
+        self.assertEqual(mv[1], 8)
+        self.assertEqual(buf.exports, 1)
+        mv.release()
+        self.assertEqual(buf.exports, 0)
+        buf.release()
+
+    def test_slicing(self):
+        buf = self.pool.get()
+        buf[0:4] = b"abcd"
+        self.assertEqual(buf[0:4], b"abcd")
+        self.assertIsInstance(buf[0:4], bytes)
+        self.assertEqual(bytes(buf)[:4], b"abcd")
+        self.assertEqual(buf[-1:], bytes(buf)[-1:])
+        buf[4:8] = bytearray(b"efgh")
+        buf[8:12] = memoryview(b"ijkl")
+        self.assertEqual(buf[0:12], b"abcdefghijkl")
+        self.assertEqual(buf[0:12:2], b"acegik")
+        self.assertEqual(buf[4095], buf[-1])
+        self.assertEqual(buf.exports, 0)    # slicing leaves no export behind
+        with self.assertRaises(IndexError):
+            buf[4096]
+        with self.assertRaises(IndexError):
+            buf[4096] = 1
+        with self.assertRaises(ValueError):
+            buf[0:4] = b"toolong"
+        with self.assertRaises(ValueError):
+            buf[0] = 256
+        with self.assertRaises(TypeError):
+            buf[0] = b"a"
+        with self.assertRaises(TypeError):
+            buf["x"]
+        with self.assertRaises(TypeError):
+            del buf[0]
+        self.assertEqual(buf.exports, 0)
+        buf.release()
+
+    def test_io_into(self):
+        import io
+        buf = self.pool.get()
+        n = io.BytesIO(b"0123456789").readinto(buf)
+        self.assertEqual(n, 10)
+        self.assertEqual(buf[:10], b"0123456789")
+        out = io.BytesIO()
+        out.write(buf)
+        self.assertEqual(len(out.getvalue()), 4096)
+
+    def test_context_manager(self):
+        with self.pool.get() as b:
+            b[0] = 1
+            self.assertEqual(self.pool.stats()["in_use"], 1)
+        self.assertTrue(b.released)
+        self.assertEqual(self.pool.stats()["in_use"], 0)
+        self.assertRaises(ValueError, len, b)
+        with self.assertRaises(ValueError):
+            with b:
+                pass
+        # exceptions propagate, the buffer is still released
+        with self.assertRaises(KeyError):
+            with self.pool.get() as c:
+                raise KeyError
+        self.assertTrue(c.released)
+
+    def test_dup_refcount_writable(self):
+        buf = self.pool.get()
+        buf[0] = 42
+        b2 = buf.dup()
+        self.assertEqual(buf.refcount, 2)
+        self.assertEqual(b2.refcount, 2)
+        self.assertFalse(buf.writable)
+        self.assertEqual(b2[0], 42)
+        # shared: exports are read-only
+        mv = memoryview(buf)
+        self.assertTrue(mv.readonly)
+        self.assertEqual(mv[0], 42)
+        with self.assertRaises(TypeError):
+            mv[0] = 1
+        with self.assertRaises(BufferError):
+            buf[0] = 1
+        # make_writable would replace the memory under a live export
+        self.assertRaises(BufferError, buf.make_writable)
+        mv.release()
+        buf.make_writable()
+        self.assertTrue(buf.writable)
+        self.assertEqual(buf.refcount, 1)
+        self.assertEqual(b2.refcount, 1)
+        self.assertEqual(buf[0], 42)         # a copy
+        buf[0] = 1
+        self.assertEqual(b2[0], 42)
+        buf.make_writable()                  # no-op
+        b2.release()
+        self.assertEqual(self.pool.stats()["in_use"], 0)
+
+    def test_release_idempotent_then_valueerror(self):
+        buf = self.pool.get()
+        buf.release()
+        buf.release()
+        self.assertTrue(buf.released)
+        for f in (len, bytes, memoryview, lambda b: b[0], lambda b: b.dup(),
+                  lambda b: b.refcount, lambda b: b.writable,
+                  lambda b: b.make_writable(), lambda b: b.__setitem__(0, 1)):
+            self.assertRaises(ValueError, f, buf)
+        self.assertIn("released", repr(buf))
+
+    def test_release_with_export(self):
+        buf = self.pool.get()
+        mv = memoryview(buf)
+        with self.assertRaises(BufferError):
+            buf.release()
+        with self.assertRaises(BufferError):
+            buf.__exit__(None, None, None)
+        self.assertFalse(buf.released)
+        mv.release()
+        buf.release()
+
+    def test_memoryview_outlives_buffer_and_pool(self):
+        pool = bufpool.Pool(1024, max_buffers=1)
+        buf = pool.get()
+        mv = memoryview(buf)
+        mv[:3] = b"abc"
+        del buf
+        gc.collect()
+        # the memory is still out: the capped pool has nothing to give
+        self.assertRaises(BlockingIOError, pool.get)
+        self.assertEqual(pool.stats()["in_use"], 1)
+        pool.close()
+        del pool
+        gc.collect()
+        self.assertEqual(bytes(mv[:3]), b"abc")
+        mv[1020:1024] = b"tail"
+        sub = mv[1:3]
+        mv.release()
+        self.assertEqual(bytes(sub), b"bc")   # a slice is an export too
+        del sub
+        gc.collect()
+
+    def test_memoryview_keeps_buffer_from_pool(self):
+        pool = bufpool.Pool(64, max_buffers=1)
+        mv = memoryview(pool.get())
+        self.assertRaises(BlockingIOError, pool.get)
+        mv.release()                          # last holder: back to the pool
+        b = pool.get()
+        self.assertEqual(len(b), 64)
+
+    def test_readonly_request_on_shared(self):
+        buf = bufpool.alloc(16)
+        b2 = buf.dup()
+        self.assertEqual(bytes(buf), bytes(b2))   # read-only exports still work
+        b2.release()
+        self.assertTrue(buf.writable)
+        memoryview(buf)[0] = 3
+
+    @unittest.skipIf(numpy is None, "numpy is not installed for %s" % sys.executable)
+    def test_numpy(self):
+        buf = self.pool.get()
+        arr = numpy.frombuffer(buf, dtype=numpy.uint8)
+        self.assertEqual(arr.shape, (4096,))
+        arr[:] = 3
+        self.assertEqual(buf[100], 3)         # shares memory
+        buf[5] = 9
+        self.assertEqual(int(arr[5]), 9)
+        self.assertRaises(BufferError, buf.release)
+        f32 = numpy.frombuffer(buf, dtype=numpy.float32)
+        self.assertEqual(f32.shape, (1024,))
+        del arr, f32
+        gc.collect()
+        buf.release()
+        # an array outliving its Buffer and the pool
+        pool = bufpool.Pool(64)
+        b = pool.get()
+        arr = numpy.frombuffer(b, dtype=numpy.uint8)
+        arr[:] = 7
+        del b
+        pool.close()
+        del pool
+        gc.collect()
+        self.assertEqual(int(arr.sum()), 7 * 64)
+
+
+if __name__ == "__main__":
+    python_tap.main()
