@@ -1,0 +1,21 @@
+# bufpool-bench: the benchmark CLI (issue 3).
+bin_PROGRAMS += cli/bufpool-bench
+dist_man_MANS += cli/bufpool-bench.1
+cli_bufpool_bench_SOURCES = cli/main.c cli/options.c cli/options.h \
+	cli/workload.c cli/workload.h cli/histogram.c cli/histogram.h \
+	cli/report.c cli/report.h cli/bench.h \
+	cli/impl_bufpool.c cli/impl_malloc.c cli/impl_broken.c
+cli_bufpool_bench_CFLAGS = $(AM_CFLAGS)
+cli_bufpool_bench_LDADD = lib/libbufpool.la $(BENCH_LIBS)
+if HAVE_AVUTIL
+cli_bufpool_bench_SOURCES += cli/impl_ffmpeg.c
+cli_bufpool_bench_CFLAGS += $(AVUTIL_CFLAGS)
+cli_bufpool_bench_LDADD += $(AVUTIL_LIBS)
+else
+# Shipped in the tarball even when this build leaves it out.
+EXTRA_DIST += cli/impl_ffmpeg.c
+endif
+
+# TAP tests in POSIX sh; t/cli-lib.sh holds their shared helpers.
+TESTS += t/cli-run.sh t/cli-output.sh t/cli-errors.sh
+EXTRA_DIST += t/cli-run.sh t/cli-output.sh t/cli-errors.sh t/cli-lib.sh

@@ -1,0 +1,120 @@
+/* bench.h - types shared by the parts of bufpool-bench.
+ *
+ * The CLI is split by concern: options.c (command line), impl_*.c (one
+ * adapter per implementation behind the impl_ops table), workload.c (the
+ * threads and the three patterns), histogram.c (latency), report.c
+ * (table/csv/json) and main.c (runs and repeats).  Everything here is
+ * plain data so that each part can be read on its own. */
+#ifndef BUFPOOL_BENCH_H
+#define BUFPOOL_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "histogram.h"
+
+/* Exit statuses (documented in the man page). */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+enum pattern { PAT_LOCAL, PAT_PIPELINE, PAT_RANDOM };
+enum touch   { TOUCH_NONE, TOUCH_FIRST, TOUCH_ALL };
+enum format  { FMT_TABLE, FMT_CSV, FMT_JSON };
+
+#define MAX_THREADS 1024
+#define MAX_IMPLS   8
+
+/* Every implementation gets and releases through this table.  The calls go
+ * through the same function pointers for all of them, so the indirection
+ * costs each one the same. */
+typedef struct bench_item {
+    void    *handle;           /* bp_ref *, AVBufferRef *, or the malloc block */
+    uint8_t *data;
+} bench_item;
+
+typedef struct impl_stats {
+    /* -1 where the implementation cannot tell (e.g. malloc's peak). */
+    int64_t allocs, reuses, peak_in_use;
+} impl_stats;
+
+struct bench_config;
+
+typedef struct impl_ops {
+    const char *name;
+    const char *describe;      /* one line for --help and the man page */
+    /* 0 or a negative errno; *ctx is then the implementation's state. */
+    int  (*open)(const struct bench_config *cfg, void **ctx);
+    /* 0 or a negative errno.  Called concurrently from all threads. */
+    int  (*get)(void *ctx, bench_item *it);
+    /* Any thread may release any item (pipeline). */
+    void (*release)(void *ctx, bench_item *it);
+    /* gets: every get the workload made on this ctx (warmup included). */
+    void (*stats)(void *ctx, uint64_t gets, impl_stats *out);
+    void (*close)(void *ctx);
+} impl_ops;
+
+typedef struct bench_config {
+    int          threads;
+    size_t       size;
+    uint64_t     ops;          /* per thread (pipeline: per producer); 0: duration */
+    double       duration;     /* seconds per run when ops == 0 */
+    double       warmup;       /* seconds before each measured run */
+    int          repeat;
+    unsigned     hold;
+    enum pattern pattern;
+    enum touch   touch;
+    uint64_t     seed;
+    size_t       max_buffers, min_buffers, align;
+    bool         zero;
+    int          ncpus;        /* 0: no pinning */
+    int          cpus[MAX_THREADS];
+    int          nimpls;
+    const impl_ops *impls[MAX_IMPLS];
+    bool         latency, per_thread, verify, quiet;
+    enum format  format;
+    const char  *output;       /* NULL: stdout */
+} bench_config;
+
+/* One thread's share of one measured run. */
+typedef struct thread_result {
+    int      index;
+    int      cpu;              /* -1: not pinned */
+    const char *role;          /* "local", "random", "producer", "consumer" */
+    uint64_t pairs;            /* gets (producer) or releases (others) */
+    double   seconds;
+    hist     get_lat, rel_lat;
+} thread_result;
+
+/* One measured run of one implementation. */
+typedef struct run_result {
+    uint64_t pairs;            /* get+release pairs completed */
+    double   seconds;          /* wall time of the measured phase */
+    double   pairs_per_sec;
+    uint64_t gets;             /* all gets on the pool, warmup included */
+    impl_stats stats;
+    long     peak_rss_kib;     /* -1 unknown */
+    hist     get_lat, rel_lat; /* merged over threads */
+    int      nthreads;
+    thread_result *threads;    /* nthreads entries, owned */
+} run_result;
+
+/* All runs of one implementation, with the one reported (the median). */
+typedef struct impl_result {
+    const impl_ops *impl;
+    int         nruns;
+    run_result *runs;
+    int         median;        /* index into runs */
+    double      min_pps, max_pps;
+} impl_result;
+
+/* Implementations this binary was built with (impl_*.c). */
+extern const impl_ops impl_bufpool, impl_malloc;
+#ifdef HAVE_AVUTIL
+extern const impl_ops impl_ffmpeg;
+#endif
+/* A deliberately broken pool for testing --verify (impl_broken.c); only
+ * selectable when BUFPOOL_BENCH_TESTING=1 is in the environment. */
+extern const impl_ops impl_broken;
+
+#endif /* BUFPOOL_BENCH_H */

@@ -1,0 +1,563 @@
+/* options.c - command-line parsing for bufpool-bench.
+ *
+ * Every value is parsed strictly: the whole argument must be a number in
+ * range (no sign, no trailing garbage, no silent wrap-around), because a
+ * benchmark that quietly runs something else than asked is worse than one
+ * that refuses.  Each refusal is one line on stderr naming the option, the
+ * value and what is accepted, and exit status 2. */
+#define _GNU_SOURCE 1
+#include "config.h"
+
+#include "options.h"
+
+#include <bufpool.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_AVUTIL
+#include <libavutil/avutil.h>
+#endif
+
+#define PROG "bufpool-bench"
+
+#define MAX_SIZE     ((uint64_t)1 << 40)        /* 1 TiB */
+#define MAX_OPS      ((uint64_t)1 << 50)
+#define MAX_HOLD     4096u
+#define MAX_REPEAT   1000
+#define MAX_DURATION 86400.0
+#define MAX_ALIGN    ((uint64_t)1 << 20)
+
+static const impl_ops *const available[] = {
+    &impl_bufpool,
+    &impl_malloc,
+#ifdef HAVE_AVUTIL
+    &impl_ffmpeg,
+#endif
+};
+#define NAVAILABLE (int)(sizeof available / sizeof available[0])
+
+const char *options_impl_names(void)
+{
+#ifdef HAVE_AVUTIL
+    return "bufpool, malloc, ffmpeg";
+#else
+    return "bufpool, malloc";
+#endif
+}
+
+/* Long option table.  Every option has a short form too. */
+static const struct option longopts[] = {
+    {"threads",     required_argument, NULL, 't'},
+    {"size",        required_argument, NULL, 's'},
+    {"ops",         required_argument, NULL, 'n'},
+    {"duration",    required_argument, NULL, 'd'},
+    {"warmup",      required_argument, NULL, 'w'},
+    {"repeat",      required_argument, NULL, 'r'},
+    {"hold",        required_argument, NULL, 'H'},
+    {"pattern",     required_argument, NULL, 'p'},
+    {"touch",       required_argument, NULL, 'T'},
+    {"seed",        required_argument, NULL, 'S'},
+    {"max-buffers", required_argument, NULL, 'M'},
+    {"min-buffers", required_argument, NULL, 'm'},
+    {"align",       required_argument, NULL, 'a'},
+    {"zero",        no_argument,       NULL, 'z'},
+    {"cpus",        required_argument, NULL, 'c'},
+    {"impl",        required_argument, NULL, 'i'},
+    {"latency",     no_argument,       NULL, 'l'},
+    {"per-thread",  no_argument,       NULL, 'P'},
+    {"verify",      no_argument,       NULL, 'v'},
+    {"format",      required_argument, NULL, 'f'},
+    {"output",      required_argument, NULL, 'o'},
+    {"quiet",       no_argument,       NULL, 'q'},
+    {"help",        no_argument,       NULL, 'h'},
+    {"version",     no_argument,       NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+static const char shortopts[] = ":t:s:n:d:w:r:H:p:T:S:M:m:a:zc:i:lPvf:o:qhV";
+
+/* "-t/--threads" for messages. */
+static const char *optname(int c)
+{
+    static char buf[48];
+    for (const struct option *o = longopts; o->name; o++)
+        if (o->val == c) {
+            snprintf(buf, sizeof buf, "-%c/--%s", c, o->name);
+            return buf;
+        }
+    snprintf(buf, sizeof buf, "-%c", isprint(c) ? c : '?');
+    return buf;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int bad(int c, const char *value, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, PROG ": %s: invalid value '%s': ", optname(c), value);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+/* Strict unsigned decimal: digits only, no sign or spaces, no overflow. */
+static int parse_u64(const char *s, uint64_t *out, const char **end)
+{
+    if (!isdigit((unsigned char)s[0]))
+        return -EINVAL;
+    errno = 0;
+    char *e;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (errno == ERANGE)
+        return -ERANGE;
+    *out = v;
+    *end = e;
+    return 0;
+}
+
+static int parse_int_range(int c, const char *s, uint64_t lo, uint64_t hi,
+                           uint64_t *out)
+{
+    const char *e;
+    uint64_t v;
+    if (parse_u64(s, &v, &e) < 0 || *e || v < lo || v > hi)
+        return bad(c, s, "expected an integer from %" PRIu64 " to %" PRIu64,
+                   lo, hi);
+    *out = v;
+    return -1;
+}
+
+/* A byte count with an optional binary suffix K, M, G or T (also KiB...). */
+static int parse_bytes(int c, const char *s, uint64_t lo, uint64_t hi,
+                       const char *hi_name, uint64_t *out)
+{
+    const char *e;
+    uint64_t v;
+    int r = parse_u64(s, &v, &e);
+    unsigned shift = 0;
+    if (r == 0) {
+        switch (toupper((unsigned char)*e)) {
+        case 'K': shift = 10; e++; break;
+        case 'M': shift = 20; e++; break;
+        case 'G': shift = 30; e++; break;
+        case 'T': shift = 40; e++; break;
+        default: break;
+        }
+        if (shift && (e[0] == 'i' || e[0] == 'I') && (e[1] == 'B' || e[1] == 'b'))
+            e += 2;
+        else if (shift && (e[0] == 'B' || e[0] == 'b'))
+            e++;
+        if (*e)
+            r = -EINVAL;
+        else if (shift && v > (UINT64_MAX >> shift))
+            r = -ERANGE;
+    }
+    if (r < 0 || (v << shift) < lo || (v << shift) > hi)
+        return bad(c, s, "expected a byte count from %" PRIu64 " to %s "
+                   "(optional suffix K, M, G or T, powers of 1024)", lo,
+                   hi_name);
+    *out = v << shift;
+    return -1;
+}
+
+/* Seconds as a decimal number. */
+static int parse_seconds(int c, const char *s, double lo, bool lo_open,
+                         double *out)
+{
+    char *e;
+    errno = 0;
+    /* Plain decimal only: strtod would also take hex, "inf" and "nan". */
+    bool plain = (isdigit((unsigned char)s[0]) || s[0] == '.') &&
+                 s[strspn(s, "0123456789.eE+-")] == '\0';
+    double v = plain ? strtod(s, &e) : NAN;
+    if (isnan(v) || *e || errno == ERANGE || !isfinite(v) ||
+        v < lo || (lo_open && v == lo) || v > MAX_DURATION)
+        return bad(c, s, "expected seconds, a number %s %g and at most %g",
+                   lo_open ? "above" : "from", lo, MAX_DURATION);
+    *out = v;
+    return -1;
+}
+
+/* --cpus LIST: "0,2" or "0-3" or a mix; every CPU must be one this process
+ * may run on. */
+static int parse_cpus(int c, const char *s, bench_config *cfg)
+{
+#if defined(HAVE_PTHREAD_SETAFFINITY_NP) && defined(HAVE_SCHED_GETAFFINITY)
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+        return bad(c, s, "cannot read this process's CPU set");
+    /* What the message offers as accepted: the allowed CPUs as a list. */
+    char avail[128] = "";
+    size_t al = 0;
+    for (int i = 0; i < CPU_SETSIZE && al + 16 < sizeof avail; i++) {
+        if (!CPU_ISSET(i, &allowed))
+            continue;
+        int j = i;
+        while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, &allowed))
+            j++;
+        al += (size_t)snprintf(avail + al, sizeof avail - al, "%s%d", al ? "," : "", i);
+        if (j > i)
+            al += (size_t)snprintf(avail + al, sizeof avail - al, "-%d", j);
+        i = j;
+    }
+    const char *p = s;
+    int n = 0;
+    if (!*p)
+        return bad(c, s, "expected a CPU list like 0,1 or 0-3 (available: %s)", avail);
+    for (;;) {
+        uint64_t a, b;
+        const char *e;
+        if (parse_u64(p, &a, &e) < 0)
+            return bad(c, s, "expected a CPU list like 0,1 or 0-3 (available: %s)", avail);
+        b = a;
+        if (*e == '-') {
+            if (parse_u64(e + 1, &b, &e) < 0 || b < a)
+                return bad(c, s, "expected a CPU list like 0,1 or 0-3 (available: %s)", avail);
+        }
+        if (*e && *e != ',')
+            return bad(c, s, "expected a CPU list like 0,1 or 0-3 (available: %s)", avail);
+        for (uint64_t i = a; i <= b; i++) {
+            if (i >= CPU_SETSIZE || !CPU_ISSET((int)i, &allowed))
+                return bad(c, s, "CPU %" PRIu64 " does not exist or is not "
+                           "available to this process (available: %s)", i, avail);
+            if (n == MAX_THREADS)
+                return bad(c, s, "at most %d CPUs", MAX_THREADS);
+            cfg->cpus[n++] = (int)i;
+        }
+        if (!*e)
+            break;
+        p = e + 1;
+    }
+    cfg->ncpus = n;
+    return -1;
+#else
+    (void)cfg;
+    return bad(c, s, "thread pinning is not supported on this system");
+#endif
+}
+
+static int parse_impls(int c, const char *s, bench_config *cfg)
+{
+    cfg->nimpls = 0;
+    if (strcmp(s, "all") == 0) {
+        for (int i = 0; i < NAVAILABLE; i++)
+            cfg->impls[cfg->nimpls++] = available[i];
+        return -1;
+    }
+    const char *p = s;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        const impl_ops *found = NULL;
+        for (int i = 0; i < NAVAILABLE; i++)
+            if (strlen(available[i]->name) == len &&
+                strncmp(available[i]->name, p, len) == 0)
+                found = available[i];
+        if (!found && len == 6 && strncmp(p, "broken", 6) == 0) {
+            const char *t = getenv("BUFPOOL_BENCH_TESTING");
+            if (t && strcmp(t, "1") == 0)
+                found = &impl_broken;
+        }
+#ifndef HAVE_AVUTIL
+        if (!found && len == 6 && strncmp(p, "ffmpeg", 6) == 0)
+            return bad(c, s, "this bufpool-bench was built without libavutil "
+                       "(configure --with-libavutil); available: all, %s",
+                       options_impl_names());
+#endif
+        if (!found)
+            return bad(c, s, "unknown implementation '%.*s'; expected a "
+                       "comma-separated list of: all, %s", (int)len, p,
+                       options_impl_names());
+        for (int i = 0; i < cfg->nimpls; i++)
+            if (cfg->impls[i] == found)
+                return bad(c, s, "'%s' is listed twice", found->name);
+        if (cfg->nimpls == MAX_IMPLS)
+            return bad(c, s, "too many implementations");
+        cfg->impls[cfg->nimpls++] = found;
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    return -1;
+}
+
+static int pick(int c, const char *s, const char *const *names, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return -1;
+        }
+    char list[128] = "";
+    for (int i = 0; i < n; i++) {
+        strncat(list, names[i], sizeof list - strlen(list) - 1);
+        if (i + 1 < n)
+            strncat(list, i + 2 < n ? ", " : " or ", sizeof list - strlen(list) - 1);
+    }
+    return bad(c, s, "expected %s", list);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"Usage: " PROG " [OPTION]...\n"
+"Benchmark multi-threaded get/release of fixed-size buffers: bufpool against\n"
+"malloc and FFmpeg's AVBufferPool, the same workload side by side.\n"
+"\n"
+"Workload:\n"
+"  -t, --threads N       threads (default: the CPUs in --cpus, else all online CPUs)\n"
+"  -s, --size BYTES      buffer size, suffix K, M, G or T (default 1M)\n"
+"  -n, --ops N           get+release pairs per thread (pipeline: per producer)\n"
+"  -d, --duration SEC    measured seconds per run (default 2; excludes --ops)\n"
+"  -w, --warmup SEC      unmeasured seconds before each run on the same pool\n"
+"                        (default: 10%% of --duration, 0 with --ops)\n"
+"  -r, --repeat N        runs per implementation; report the median (default 1)\n"
+"  -H, --hold N          buffers each thread holds before releasing (default 4;\n"
+"                        pipeline: the depth of each producer's queue)\n"
+"  -p, --pattern P       local | pipeline | random (default local)\n"
+"  -T, --touch T         none | first | all: write nothing, one byte, or one byte\n"
+"                        per 64-byte line of each buffer got (default first)\n"
+"  -S, --seed N          seed for the random pattern (default 1)\n"
+"  -c, --cpus LIST       pin thread i to the i-th CPU of LIST, e.g. 0,1 or 0-3\n"
+"\n"
+"Implementations:\n"
+"  -i, --impl LIST       comma-separated: all, %s (default all)\n"
+"  -M, --max-buffers N   bufpool: cap on buffers allocated at once (default 0: none)\n"
+"  -m, --min-buffers N   bufpool: buffers allocated up front (default 0)\n"
+"  -a, --align N         bufpool and malloc: alignment, a power of two\n"
+"  -z, --zero            every buffer handed out is zero-filled (all)\n"
+"\n"
+"Report:\n"
+"  -l, --latency         sampled get and release latency percentiles\n"
+"  -P, --per-thread      a row per thread\n"
+"  -v, --verify          token-check every buffer: exit 1 if one was handed to\n"
+"                        two holders at once\n"
+"  -f, --format F        table | csv | json (default: from -o FILE's .csv or\n"
+"                        .json suffix, else table on a terminal or in a file,\n"
+"                        json when stdout is a pipe or file)\n"
+"  -o, --output FILE     write the report to FILE instead of stdout\n"
+"  -q, --quiet           no progress line on stderr\n"
+"  -h, --help            this help, then exit\n"
+"  -V, --version         version and build, then exit\n"
+"\n"
+"Exit status: 0 success, 1 run-time failure (allocation failed, verify\n"
+"mismatch), 2 bad usage.  See bufpool-bench(1).\n",
+    options_impl_names());
+}
+
+static void version(void)
+{
+    printf(PROG " %s (libbufpool %s)\n", PACKAGE_VERSION, bp_version());
+#ifdef HAVE_AVUTIL
+    unsigned v = avutil_version();
+    printf("ffmpeg baseline: libavutil %u.%u.%u\n", v >> 16, (v >> 8) & 0xff, v & 0xff);
+#else
+    printf("ffmpeg baseline: not built\n");
+#endif
+    printf("implementations: %s\n", options_impl_names());
+}
+
+static bool is_tty(FILE *f)
+{
+    return isatty(fileno(f)) == 1;
+}
+
+int options_parse(int argc, char **argv, bench_config *cfg)
+{
+    static const char *const pattern_names[] = {"local", "pipeline", "random"};
+    static const char *const touch_names[] = {"none", "first", "all"};
+    static const char *const format_names[] = {"table", "csv", "json"};
+    bool threads_set = false, ops_set = false, duration_set = false;
+    bool warmup_set = false, format_set = false;
+    const char *duration_arg = NULL, *size_arg = "1M";
+    uint64_t v;
+    int r, sel;
+
+    memset(cfg, 0, sizeof *cfg);
+    cfg->size = 1 << 20;
+    cfg->duration = 2.0;
+    cfg->repeat = 1;
+    cfg->hold = 4;
+    cfg->pattern = PAT_LOCAL;
+    cfg->touch = TOUCH_FIRST;
+    cfg->seed = 1;
+    for (int i = 0; i < NAVAILABLE; i++)
+        cfg->impls[cfg->nimpls++] = available[i];
+
+    opterr = 0;     /* our own one-line messages */
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        const char *a = optarg;
+        r = -1;
+        switch (c) {
+        case 't':
+            r = parse_int_range(c, a, 1, MAX_THREADS, &v);
+            cfg->threads = (int)v;
+            threads_set = true;
+            break;
+        case 's':
+            r = parse_bytes(c, a, 1, MAX_SIZE, "1T", &v);
+            cfg->size = (size_t)v;
+            size_arg = a;
+            break;
+        case 'n':
+            r = parse_int_range(c, a, 1, MAX_OPS, &cfg->ops);
+            ops_set = true;
+            break;
+        case 'd':
+            r = parse_seconds(c, a, 0, true, &cfg->duration);
+            duration_set = true;
+            duration_arg = a;
+            break;
+        case 'w':
+            r = parse_seconds(c, a, 0, false, &cfg->warmup);
+            warmup_set = true;
+            break;
+        case 'r':
+            r = parse_int_range(c, a, 1, MAX_REPEAT, &v);
+            cfg->repeat = (int)v;
+            break;
+        case 'H':
+            r = parse_int_range(c, a, 1, MAX_HOLD, &v);
+            cfg->hold = (unsigned)v;
+            break;
+        case 'p':
+            r = pick(c, a, pattern_names, 3, &sel);
+            cfg->pattern = (enum pattern)sel;
+            break;
+        case 'T':
+            r = pick(c, a, touch_names, 3, &sel);
+            cfg->touch = (enum touch)sel;
+            break;
+        case 'S':
+            r = parse_int_range(c, a, 0, UINT64_MAX, &cfg->seed);
+            break;
+        case 'M':
+            r = parse_int_range(c, a, 0, BP_POOL_MAX_BUFFERS, &v);
+            cfg->max_buffers = (size_t)v;
+            break;
+        case 'm':
+            r = parse_int_range(c, a, 0, BP_POOL_MAX_BUFFERS, &v);
+            cfg->min_buffers = (size_t)v;
+            break;
+        case 'a':
+            r = parse_bytes(c, a, 0, MAX_ALIGN, "1M", &v);
+            if (r < 0 && (v & (v - 1)) != 0)
+                r = bad(c, a, "expected 0 or a power of two up to 1M");
+            cfg->align = (size_t)v;
+            break;
+        case 'z': cfg->zero = true; break;
+        case 'c': r = parse_cpus(c, a, cfg); break;
+        case 'i': r = parse_impls(c, a, cfg); break;
+        case 'l': cfg->latency = true; break;
+        case 'P': cfg->per_thread = true; break;
+        case 'v': cfg->verify = true; break;
+        case 'f':
+            r = pick(c, a, format_names, 3, &sel);
+            cfg->format = (enum format)sel;
+            format_set = true;
+            break;
+        case 'o':
+            if (!*a)
+                r = bad(c, a, "expected a file name");
+            cfg->output = a;
+            break;
+        case 'q': cfg->quiet = true; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'V': version(); return EXIT_OK;
+        case ':':
+            fprintf(stderr, PROG ": option %s needs a value (see --help)\n",
+                    optopt ? optname(optopt) : argv[optind - 1]);
+            return EXIT_USAGE;
+        default: /* '?' */
+            if (optopt)
+                fprintf(stderr, PROG ": unknown option '-%c' (see --help)\n",
+                        isprint(optopt) ? optopt : '?');
+            else
+                fprintf(stderr, PROG ": unknown or ambiguous option '%s' "
+                        "(see --help)\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+        if (r >= 0)
+            return r;
+    }
+    if (optind < argc) {
+        fprintf(stderr, PROG ": unexpected argument '%s' (options only; "
+                "see --help)\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+
+    /* Combinations. */
+    if (ops_set && duration_set)
+        return bad('d', duration_arg, "-n/--ops and -d/--duration exclude "
+                   "each other");
+    if (ops_set)
+        cfg->duration = 0;
+    if (!warmup_set)
+        cfg->warmup = ops_set ? 0 : cfg->duration / 10;
+    if (!threads_set) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->threads = cfg->ncpus ? cfg->ncpus : (n > 0 ? (int)n : 1);
+        if (cfg->threads > MAX_THREADS)
+            cfg->threads = MAX_THREADS;
+    }
+    if (cfg->pattern == PAT_PIPELINE && cfg->threads < 2) {
+        char t[24];
+        snprintf(t, sizeof t, "%d", cfg->threads);
+        return bad('t', t, "--pattern pipeline needs at least 2 threads "
+                   "(producers and consumers)");
+    }
+    if (cfg->max_buffers && cfg->min_buffers > cfg->max_buffers) {
+        char t[24];
+        snprintf(t, sizeof t, "%zu", cfg->min_buffers);
+        return bad('m', t, "must not exceed -M/--max-buffers (%zu)",
+                   cfg->max_buffers);
+    }
+    /* The most buffers the workload holds at once (see workload.c). */
+    uint64_t need;
+    if (cfg->pattern == PAT_PIPELINE) {
+        uint64_t producers = (uint64_t)(cfg->threads + 1) / 2;
+        need = producers * ((uint64_t)cfg->hold + 2);
+    } else {
+        need = (uint64_t)cfg->threads * cfg->hold;
+    }
+    if (cfg->max_buffers && cfg->max_buffers < need) {
+        /* A get beyond the cap could never be served. */
+        char t[24];
+        snprintf(t, sizeof t, "%zu", cfg->max_buffers);
+        return bad('M', t, "this workload holds up to %" PRIu64
+                   " buffers at once; use at least that, or 0", need);
+    }
+    /* Refuse a workload that cannot fit in memory rather than let it
+     * thrash the machine or meet the OOM killer. */
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psize > 0) {
+        double ram = (double)pages * (double)psize;
+        double held = (double)need * (double)cfg->size;
+        if (held > ram)
+            return bad('s', size_arg, "this workload holds up to %" PRIu64 " buffers "
+                       "at once (%.3g bytes), more than this machine's memory "
+                       "(%.3g bytes)", need, held, ram);
+    }
+    if (!format_set) {
+        const char *dot = cfg->output ? strrchr(cfg->output, '.') : NULL;
+        if (dot && strcmp(dot, ".csv") == 0)
+            cfg->format = FMT_CSV;
+        else if (dot && strcmp(dot, ".json") == 0)
+            cfg->format = FMT_JSON;
+        else if (cfg->output || is_tty(stdout))
+            cfg->format = FMT_TABLE;
+        else
+            cfg->format = FMT_JSON;
+    }
+    return -1;
+}

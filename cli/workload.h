@@ -1,0 +1,28 @@
+/* workload.h - one run of one implementation: threads, patterns, timing. */
+#ifndef BUFPOOL_BENCH_WORKLOAD_H
+#define BUFPOOL_BENCH_WORKLOAD_H
+
+#include "bench.h"
+
+/* What the live progress line shows; enabled only when stderr is a
+ * terminal and -q was not given. */
+typedef struct progress {
+    bool     enabled;
+    bool     shown;            /* a line was printed and must be cleared */
+    uint64_t start_ns;         /* program start: nothing shows before 1 s */
+    const char *impl;
+    int      run, runs;
+} progress;
+
+/* Opens impl, runs the warmup and the measured phase on the same pool,
+ * collects statistics and closes it.  Returns 0, or EXIT_RUNTIME with a
+ * one-line message in err (allocation failure, verify mismatch, thread
+ * creation or pinning failure). */
+int workload_run(const bench_config *cfg, const impl_ops *impl,
+                 run_result *out, progress *pg, char *err, size_t errlen);
+
+void progress_clear(progress *pg);
+void run_result_free(run_result *r);
+uint64_t now_ns(void);
+
+#endif
