@@ -167,9 +167,14 @@ typedef struct bp_pool_config {
 /* Largest number of buffers one pool can have allocated at once. */
 #define BP_POOL_MAX_BUFFERS (((size_t)1 << 28) - 64)
 
-/* Most idle buffers a pool keeps in one thread's cache before moving them
- * to the shared depot; also the documented slack of the bound
- * allocs <= peak_in_use + threads * BP_POOL_CACHE_SLACK. */
+/* Most idle buffers a pool keeps cached for one thread (each thread that
+ * gets or releases a pool's buffers has a small cache of idle ones, so that
+ * get and release touch no shared memory).  A pool caches
+ * min(63, max(8, 4 MiB / size)) buffers per thread: fewer when buffers are
+ * big.  This is the slack of the pool's memory bound: without max_buffers,
+ * allocs - (buffers freed by trim) <= peak_in_use + threads * cache size;
+ * with max_buffers, the pool takes idle buffers from other threads' caches
+ * before it returns EAGAIN or waits. */
 #define BP_POOL_CACHE_SLACK 63
 
 /* Creates a pool from cfg (copied; cfg may be freed after the call).

@@ -12,21 +12,24 @@
  *
  * Idle buffers are kept in two levels:
  *   - a *thread cache* per (thread, pool) (tcache.c): an array of up to
- *     BP_POOL_CACHE_SLACK (63) slots, used by its owner thread with plain
- *     loads and stores - no atomic read-modify-write, no shared cache line -
- *     inside a critical section marked by an odd sequence number.  Get pops
- *     the most recently released buffer (LIFO, cache-warm); release pushes.
+ *     cache_max slots (min(63, max(8, 4 MiB / size))), used by its owner
+ *     thread with plain loads and stores - no atomic read-modify-write, no
+ *     shared cache line - inside a critical section marked by an odd
+ *     sequence number.  Get pops the most recently released buffer (LIFO,
+ *     cache-warm); release pushes.
  *   - the *depot*: a lock-free stack of whole chains ("magazines") shared by
- *     all threads.  A release into a full cache moves its 32 oldest buffers
- *     to the depot in one push; a get from an empty cache takes a whole
- *     chain back in one pop.
- * A get that finds its cache and the depot empty *collects* the buffers
- * cached by other threads before it allocates, so a new buffer is allocated
- * only when no idle buffer was seen anywhere: the pool holds at most
- * peak_in_use + (concurrent gets) buffers, plus at most CACHE_MAX per
- * thread while threads keep buffers cached.  Trim and uninit collect the
- * same way, so they reach the buffers cached for threads that never come
- * back; a thread that exits gives its cache back to the depot.
+ *     all threads.  A release into a full cache moves its oldest half to
+ *     the depot in one push; a get from an empty cache takes a whole chain
+ *     back in one pop.
+ * A get that finds its cache and the depot empty allocates, unless the pool
+ * is at max_buffers or more than half of the other caches' capacity sits
+ * idle: then it first *collects* the buffers cached by other threads
+ * (through the handshake below).  So the pool holds at most peak_in_use +
+ * threads x cache_max buffers (the documented slack), and at the cap it
+ * never fails or waits while another thread caches an idle buffer.  Trim
+ * and uninit collect the same way, so they reach the buffers cached for
+ * threads that never come back; a thread that exits gives its cache back
+ * to the depot, and its cache is adopted by the next new thread.
  *
  * The owner/remote handshake (Dekker with an asymmetric fence): the owner
  * stores an odd seq, then loads req; a remote stores req, then (when
@@ -288,7 +291,7 @@ static uint32_t depot_take(bp_pool *p, unsigned *cnt)
     if (i != NIL) {
         *cnt = slot_at(p, i)->mag_count;
         /* Relaxed: statistics; in transit first, so idle never dips. */
-        atomic_fetch_add_explicit(&p->transit, *cnt, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->transit_in, *cnt, memory_order_relaxed);
         atomic_fetch_sub_explicit(&p->depot_count, *cnt, memory_order_relaxed);
     }
     return i;
@@ -299,7 +302,7 @@ static uint32_t depot_take(bp_pool *p, unsigned *cnt)
 static void transit_done(bp_pool *p, size_t n)
 {
     /* Relaxed: statistics. */
-    atomic_fetch_sub_explicit(&p->transit, (int64_t)n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->transit_out, n, memory_order_relaxed);
 }
 
 /* Gives a NIL-terminated chain of any length to the depot, in pieces of at
@@ -332,17 +335,19 @@ static size_t depot_put_chain(bp_pool *p, uint32_t i)
 
 static int64_t idle_now(const bp_pool *p)
 {
-    /* Relaxed: statistics.  Buffers move cache -> transit -> cache/depot
-     * and depot -> transit -> cache; reading transit before and after the
-     * rest and taking the larger value counts each moving chain at least
-     * once, so idle is not under-counted by a move. */
+    /* Relaxed: statistics.  A chain in transit (depot -> cache, cache ->
+     * depot or cache, ...) may be missed by both the place it left and the
+     * place it reaches; reading the total that left transit first and the
+     * total that entered it last counts every chain that was in transit at
+     * any time during the read, so idle is never under-counted by a move
+     * (and in_use never over-counted). */
     bp_pool *q = (bp_pool *)p;
-    int64_t t1 = atomic_load_explicit(&q->transit, memory_order_relaxed);
+    uint64_t out = atomic_load_explicit(&q->transit_out, memory_order_relaxed);
     int64_t idle = atomic_load_explicit(&q->depot_count, memory_order_relaxed);
     FOR_EACH_TC(p, tc)
         idle += atomic_load_explicit(&tc->n, memory_order_relaxed);
-    int64_t t2 = atomic_load_explicit(&q->transit, memory_order_relaxed);
-    return idle + (t1 > t2 ? t1 : t2);
+    uint64_t in = atomic_load_explicit(&q->transit_in, memory_order_relaxed);
+    return idle + (int64_t)(in - out);
 }
 
 /* Pops a cache may still do without a peak check (never negative). */
@@ -474,7 +479,7 @@ undo:
 static size_t tc_fill(bp_pool *p, struct tcache *tc, uint32_t i)
 {
     unsigned n = 0;
-    while (i != NIL && n < CACHE_MAX) {
+    while (i != NIL && n < p->cache_max) {
         struct slot *sl = slot_at(p, i);
         tc->items[n++] = sl;
         i = atomic_load_explicit(&sl->next, memory_order_relaxed);
@@ -510,16 +515,39 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
     return hand_out(p, sl);
 }
 
+/* Whether to collect other threads' caches before allocating.  Collecting
+ * costs a heavy barrier and may wait for a preempted owner, so below the cap
+ * the pool allocates instead while the buffers idle in other caches are at
+ * most one cache's worth per cache (the documented slack); at the cap, or
+ * beyond that, it collects. */
+static bool should_collect(bp_pool *p, struct tcache *self)
+{
+    /* Relaxed: an estimate. */
+    if (p->max && atomic_load_explicit(&p->refs, memory_order_relaxed) - 1 >=
+                      p->max)
+        return true;
+    uint64_t idle = 0, caches = 0;
+    FOR_EACH_TC(p, t) {
+        if (t != self) {
+            idle += atomic_load_explicit(&t->n, memory_order_relaxed);
+            caches++;
+        }
+    }
+    return idle > caches * p->cache_max / 2;
+}
+
 /* The cache is empty (or unavailable): take from the depot, else collect
  * other threads' caches, else allocate. */
 static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
 {
     unsigned cnt;
     uint32_t first = depot_take(p, &cnt);
-    if (first == NIL) {
+    if (first == NIL && should_collect(p, tc)) {
         size_t n;
         first = bpi_tc_collect(p, tc, false, atomic_load_explicit(
                                    &p->waiters, memory_order_seq_cst) != 0, &n);
+        if (first == NIL)   /* a cache may have flushed meanwhile */
+            first = depot_take(p, &cnt);
     }
     if (first == NIL)
         return get_new(p, tc, err);
@@ -652,8 +680,8 @@ static inline bool tc_push(bp_pool *p, struct tcache *tc, struct slot *sl)
         return false;
     /* Relaxed: see tc_pop. */
     unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (bpi_unlikely(n == CACHE_MAX)) {
-        bpi_tc_flush(tc, CACHE_MAX / 2 + 1);
+    if (bpi_unlikely(n >= p->cache_max)) {
+        bpi_tc_flush(tc, p->cache_max / 2 + 1);
         n = atomic_load_explicit(&tc->n, memory_order_relaxed);
     }
     tc->items[n] = sl;
@@ -742,6 +770,12 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
     p->reset = cfg->reset;
     p->pool_free = cfg->pool_free;
     p->on_release = cfg->reset || (cfg->flags & BP_POOL_POISON);
+    /* Big buffers: cache fewer per thread, so that idle memory held for a
+     * thread stays near CACHE_BYTES; never fewer than CACHE_MIN, which
+     * covers the buffers a thread usually holds at once. */
+    size_t fit = CACHE_BYTES / p->alloc_size;
+    p->cache_max = fit >= CACHE_MAX ? CACHE_MAX : fit <= CACHE_MIN ? CACHE_MIN
+                                                                 : (unsigned)fit;
     atomic_init(&p->depot, NIL);
     atomic_init(&p->empty, NIL);
     atomic_init(&p->refs, 1);

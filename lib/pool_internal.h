@@ -19,7 +19,9 @@
 
 #define NSEG       22                    /* segment b holds 64 << b slots */
 #define MAX_SLOTS  ((uint32_t)BP_POOL_MAX_BUFFERS)
-#define CACHE_MAX  BP_POOL_CACHE_SLACK   /* idle buffers per thread cache */
+#define CACHE_MAX  BP_POOL_CACHE_SLACK   /* most idle buffers per thread cache */
+#define CACHE_BYTES ((size_t)4 << 20)   /* per thread cache, unless ... */
+#define CACHE_MIN  8                     /* ... that is fewer buffers */
 
 /* A buffer's home: its header, links, and where its data came from.
  * 128 bytes, aligned: slots of buffers held by different threads must not
@@ -70,6 +72,7 @@ struct bp_pool {
     size_t         size, alloc_size, align, max;
     unsigned       flags;
     bool           on_release;   /* reset or POISON: work before caching */
+    unsigned       cache_max;    /* idle buffers per thread cache */
     bp_alloc_fn    alloc;
     bp_ref      *(*alloc1)(size_t size);
     void          *opaque;
@@ -82,7 +85,9 @@ struct bp_pool {
     alignas(128) _Atomic uint64_t depot;
     _Atomic uint64_t empty;
     _Atomic int64_t  depot_count;
-    _Atomic int64_t  transit;    /* idle buffers being moved (see idle_now) */
+    /* Idle buffers being moved between caches and the depot, as two
+     * monotonic totals (see idle_now). */
+    _Atomic uint64_t transit_in, transit_out;
     _Atomic uint32_t nslots;
     alignas(128) _Atomic size_t refs;   /* buffers allocated + 1 (handle) */
     _Atomic uint64_t allocs, get_allocs, slow_reuses, failures;

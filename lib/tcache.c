@@ -198,18 +198,11 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
         if (!all && !atomic_load_explicit(&tc->n, memory_order_relaxed))
             continue;
         /* Acquire: one remote at a time; the previous one's changes to
-         * items are visible.  A steal skips a busy cache, trim and uninit
-         * wait for it. */
-        bool claimed = true;
-        while (atomic_exchange_explicit(&tc->rbusy, 1, memory_order_acquire)) {
-            if (!all) {
-                claimed = false;
-                break;
-            }
+         * items are visible.  Every remote claims caches in registry order,
+         * so waiting here cannot deadlock; skipping instead would make
+         * concurrent getters allocate while buffers sit idle. */
+        while (atomic_exchange_explicit(&tc->rbusy, 1, memory_order_acquire))
             bpi_yield();
-        }
-        if (!claimed)
-            continue;
         if (atomic_load_explicit(&tc->req, memory_order_relaxed) ==
             REQ_CLOSED) {
             atomic_store_explicit(&tc->rbusy, 0, memory_order_release);
@@ -237,7 +230,7 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
         unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
         /* Relaxed: statistics.  Count them in transit before they leave the
          * cache, so idle is never under-counted. */
-        atomic_fetch_add_explicit(&p->transit, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->transit_in, n, memory_order_relaxed);
         for (unsigned i = 0; i < n; i++) {
             atomic_store_explicit(&tc->items[i]->next, first,
                                   memory_order_relaxed);
