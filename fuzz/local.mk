@@ -1,0 +1,1 @@
+# fuzzing (issue 7)

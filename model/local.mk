@@ -1,0 +1,1 @@
+# model checking (issue 7)

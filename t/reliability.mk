@@ -1,0 +1,1 @@
+# reliability checks (issue 7)
