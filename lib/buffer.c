@@ -87,7 +87,7 @@ bp_ref *bp_create(uint8_t *data, size_t size, bp_free_fn free_cb,
         errno = EINVAL;
         return NULL;
     }
-    bp_buffer *b = malloc(sizeof(*b));
+    bp_buffer *b = bpi_malloc(sizeof(*b));
     if (!b) {
         errno = ENOMEM;
         return NULL;
@@ -102,7 +102,7 @@ bp_ref *bp_dup(const bp_ref *ref)
         errno = EINVAL;
         return NULL;
     }
-    bp_ref *r = malloc(sizeof(*r));
+    bp_ref *r = bpi_malloc(sizeof(*r));
     if (!r) {
         errno = ENOMEM;
         return NULL;

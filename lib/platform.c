@@ -23,9 +23,40 @@
 #  define BPI_FUTEX 1
 #endif
 
+#ifdef BP_FAULT_INJECTION
+_Atomic unsigned long bpi_fault_at, bpi_fault_count;
+
+static int fault_hit(void)
+{
+    static atomic_int env_read;
+    if (!atomic_exchange(&env_read, 1)) {
+        const char *e = getenv("BUFPOOL_FAULT_AT");
+        if (e && *e)
+            atomic_store(&bpi_fault_at, strtoul(e, NULL, 10));
+    }
+    unsigned long at = atomic_load(&bpi_fault_at);
+    return at && atomic_fetch_add(&bpi_fault_count, 1) + 1 == at;
+}
+#else
+#  define fault_hit() 0
+#endif
+
+void *bpi_malloc(size_t size)
+{
+    if (fault_hit()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return malloc(size);
+}
+
 void *bpi_aligned_alloc(size_t align, size_t size)
 {
     void *p = NULL;
+    if (fault_hit()) {
+        errno = ENOMEM;
+        return NULL;
+    }
     /* posix_memalign(0) may return NULL; callers want a unique pointer. */
     int err = posix_memalign(&p, align, size ? size : 1);
     if (err) {

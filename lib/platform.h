@@ -16,6 +16,18 @@
 #  endif
 #endif
 
+/* malloc() for the library's own small objects (bp_ref, bp_buffer). */
+BPI_HIDDEN void *bpi_malloc(size_t size);
+
+/* Fault injection (configure --enable-fault-injection): every allocation
+ * of the library goes through bpi_malloc/bpi_aligned_alloc, which fail
+ * (ENOMEM) on the bpi_fault_at-th call counted from when it was set
+ * (0: never).  Tests set it directly; BUFPOOL_FAULT_AT=N in the environment
+ * sets it at the first allocation. */
+#ifdef BP_FAULT_INJECTION
+BPI_HIDDEN extern _Atomic unsigned long bpi_fault_at, bpi_fault_count;
+#endif
+
 /* Aligned allocation of size bytes (size 0 gives a unique pointer);
  * align is a power of two >= sizeof(void *).  NULL on failure, errno set.
  * Release with free(). */

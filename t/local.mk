@@ -19,3 +19,8 @@ EXTRA_DIST += t/readme.sh
 check_PROGRAMS += t/test_pool_tcache
 TESTS += t/test_pool_tcache
 t_test_pool_tcache_LDADD = lib/libbufpool.la
+# Fault injection sweep: links the library statically to reach its hooks.
+check_PROGRAMS += t/test_fault
+TESTS += t/test_fault
+t_test_fault_LDADD = lib/libbufpool.la
+t_test_fault_LDFLAGS = -static
