@@ -525,10 +525,21 @@ void run_result_free(run_result *r)
 static void *xaligned(size_t n)
 {
     void *p = NULL;
-    if (posix_memalign(&p, 64, n ? n : 64) != 0)
+    if (posix_memalign(&p, 128, n ? n : 128) != 0)
         return NULL;
-    memset(p, 0, n ? n : 64);
+    memset(p, 0, n ? n : 128);
     return p;
+}
+
+/* Elements per thread slice of an array that threads write per operation
+ * (held buffers, tokens, ring slots): each slice starts on its own 128-byte
+ * boundary (two cache lines, the adjacent-line prefetch pair), so threads
+ * never write the same line.  Without it the harness itself bounced lines
+ * between cores on every get and release and under-reported multi-thread
+ * throughput of every implementation.  elem must divide 128. */
+static size_t slice(size_t count, size_t elem)
+{
+    return ((count * elem + 127) & ~(size_t)127) / elem;
 }
 
 int workload_run(const bench_config *cfg, const impl_ops *impl,
@@ -544,14 +555,20 @@ int workload_run(const bench_config *cfg, const impl_ops *impl,
     worker *w = xaligned(sizeof *w * (size_t)n);
     thread_result *tr = calloc((size_t)n, sizeof *tr);
     hist *scratch = calloc(2, sizeof *scratch);
-    bench_item *held = calloc((size_t)n * cfg->hold, sizeof *held);
-    uint64_t *tokens = calloc((size_t)n * cfg->hold, sizeof *tokens);
+    _Static_assert(128 % sizeof(bench_item) == 0 && 128 % sizeof(uint64_t) == 0,
+                   "slices of 128 bytes");
+    size_t hs = slice(cfg->hold, sizeof(bench_item));
+    size_t ts = slice(cfg->hold, sizeof(uint64_t));
+    /* Ring slots (24 bytes) do not divide 128: slice by bytes. */
+    size_t rs = ((size_t)cfg->hold * sizeof(ring_slot) + 127) & ~(size_t)127;
+    bench_item *held = xaligned((size_t)n * hs * sizeof *held);
+    uint64_t *tokens = xaligned((size_t)n * ts * sizeof *tokens);
     ring_slot *slots = NULL;
     if (cfg->pattern == PAT_PIPELINE) {
         ph.nprod = (n + 1) / 2;
         ph.ncons = n / 2;
         ph.rings = xaligned(sizeof *ph.rings * (size_t)ph.nprod);
-        slots = calloc((size_t)ph.nprod * cfg->hold, sizeof *slots);
+        slots = xaligned((size_t)ph.nprod * rs);
     }
     if (!w || !tr || !scratch || !held || !tokens ||
         (cfg->pattern == PAT_PIPELINE && (!ph.rings || !slots))) {
@@ -560,13 +577,13 @@ int workload_run(const bench_config *cfg, const impl_ops *impl,
     }
     for (int i = 0; i < ph.nprod; i++) {
         ph.rings[i].cap = cfg->hold;
-        ph.rings[i].slots = slots + (size_t)i * cfg->hold;
+        ph.rings[i].slots = (ring_slot *)(void *)((char *)slots + (size_t)i * rs);
     }
     for (int i = 0; i < n; i++) {
         w[i].index = i;
         w[i].cpu = cfg->ncpus ? cfg->cpus[i % cfg->ncpus] : -1;
-        w[i].held = held + (size_t)i * cfg->hold;
-        w[i].tokens = tokens + (size_t)i * cfg->hold;
+        w[i].held = held + (size_t)i * hs;
+        w[i].tokens = tokens + (size_t)i * ts;
         uint64_t s = cfg->seed ^ ((uint64_t)i * 0x9e3779b97f4a7c15u);
         w[i].rng = splitmix64(&s);
         w[i].role = cfg->pattern == PAT_LOCAL ? "local"

@@ -624,9 +624,15 @@ bp_ref *bp_pool_get(bp_pool *pool)
     if (bpi_unlikely(!tc))
         return get_counted(pool);
     unsigned s = tc_begin(tc);
+    /* n only after req: a remote thread that emptied the cache published
+     * the new n before clearing req, which tc_blocked loads with acquire. */
+    if (bpi_unlikely(tc_blocked(tc))) {
+        tc_leave(tc, s);
+        return get_counted(pool);
+    }
     /* Relaxed: see tc_pop. */
     unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (bpi_unlikely(tc_blocked(tc) || n == 0)) {
+    if (bpi_unlikely(n == 0)) {
         tc_leave(tc, s);
         return get_counted(pool);
     }
@@ -761,9 +767,13 @@ void bpi_pool_release(bp_buffer *b)
     if (bpi_unlikely(p->on_release) || bpi_unlikely(!tc))
         return release_slow(p, sl);
     unsigned s = tc_begin(tc);
-    /* Relaxed: see tc_pop. */
+    if (bpi_unlikely(tc_blocked(tc))) {
+        tc_leave(tc, s);
+        return release_slow(p, sl);
+    }
+    /* Relaxed, and only after req: see bp_pool_get. */
     unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (bpi_unlikely(tc_blocked(tc) || n >= p->cache_max)) {
+    if (bpi_unlikely(n >= p->cache_max)) {
         tc_leave(tc, s);
         return release_slow(p, sl);
     }

@@ -44,17 +44,22 @@ void bpi_tc_flush(struct tcache *tc, unsigned k)
         k = n;
     if (!k)
         return;
+    bp_pool *p = tc->pool;
     for (unsigned i = 0; i + 1 < k; i++)
         atomic_store_explicit(&tc->items[i]->next, tc->items[i + 1]->idx,
                               memory_order_relaxed);
     atomic_store_explicit(&tc->items[k - 1]->next, NIL, memory_order_relaxed);
-    bpi_depot_put(tc->pool, tc->items[0]->idx, k);
+    uint32_t first = tc->items[0]->idx;
     memmove(tc->items, tc->items + k, (n - k) * sizeof(tc->items[0]));
-    /* Relaxed: n and lw are read remotely only as statistics; moving k to
-     * the depot keeps this cache's credit (n - lw). */
+    /* Relaxed: statistics.  The chain is counted in transit while it
+     * moves, so a concurrent stats read cannot miss it (see idle_now);
+     * moving k to the depot keeps this cache's credit (n - lw). */
+    atomic_fetch_add_explicit(&p->transit_in, k, memory_order_relaxed);
     atomic_store_explicit(&tc->n, n - k, memory_order_relaxed);
     atomic_store_explicit(&tc->lw, atomic_load_explicit(&tc->lw,
                           memory_order_relaxed) - k, memory_order_relaxed);
+    bpi_depot_put(p, first, k);
+    atomic_fetch_add_explicit(&p->transit_out, k, memory_order_relaxed);
 }
 
 /* Runs when a thread that used a pool exits: its buffers go back to the
