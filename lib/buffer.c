@@ -126,15 +126,8 @@ static void buffer_free(bp_buffer *b)
     }
 }
 
-void bp_unref(bp_ref **ref)
+static void buffer_drop(bp_buffer *b)
 {
-    if (!ref || !*ref)
-        return;
-    bp_ref *r = *ref;
-    bp_buffer *b = r->buffer;
-    *ref = NULL;
-    if (r != &b->self)
-        free(r);
     /* Acquire: a count of 1 seen by a holder means every other holder has
      * already dropped its reference with the acq_rel decrement below, so
      * their writes are visible and nobody can take a new reference (that
@@ -146,6 +139,27 @@ void bp_unref(bp_ref **ref)
         n = atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel);
     if (n == 1)
         buffer_free(b);
+}
+
+/* A ref made by bp_dup: free it, then drop the reference. */
+__attribute__((noinline)) static void unref_dup(bp_ref *r, bp_buffer *b)
+{
+    free(r);
+    buffer_drop(b);
+}
+
+void bp_unref(bp_ref **ref)
+{
+    bp_ref *r;
+    if (!ref || !(r = *ref))
+        return;
+    bp_buffer *b = r->buffer;
+    *ref = NULL;
+    /* The embedded first ref lives inside the buffer; others were malloc'd
+     * by bp_dup and are freed here. */
+    if (bpi_unlikely(r != &b->self))
+        return unref_dup(r, b);
+    buffer_drop(b);
 }
 
 int bp_is_writable(const bp_ref *ref)

@@ -555,30 +555,28 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
 }
 
 /* Pops the top of this thread's cache; NULL when it is empty or cannot be
- * used.  *tcp: the cache (or NULL). */
-static inline struct slot *tc_pop(bp_pool *p, struct tcache *tc)
+ * used. */
+static struct slot *tc_pop(bp_pool *p, struct tcache *tc)
 {
     unsigned s = tc_enter(tc);
-    if (bpi_unlikely(!s))
+    if (!s)
         return NULL;
     /* Relaxed: only the owner writes n outside remote operations, which the
      * handshake excludes; remote readers only take statistics. */
     unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (bpi_unlikely(n == 0)) {
+    if (n == 0) {
         tc_leave(tc, s);
         return NULL;
     }
     struct slot *sl = tc->items[--n];
     atomic_store_explicit(&tc->n, n, memory_order_relaxed);
-    /* Relaxed load+store, not an atomic increment: only the owner writes
-     * it; stats readers may see it a little late. */
     atomic_store_explicit(&tc->reuses, atomic_load_explicit(
                               &tc->reuses, memory_order_relaxed) + 1,
                           memory_order_relaxed);
     bool check = (int64_t)n < atomic_load_explicit(&tc->lw,
                                                    memory_order_relaxed);
     tc_leave(tc, s);
-    if (bpi_unlikely(check))
+    if (check)
         peak_check(p, tc);
     return sl;
 }
@@ -607,17 +605,44 @@ __attribute__((noinline)) static bp_ref *get_counted(bp_pool *pool)
     return r;
 }
 
+__attribute__((noinline)) static bp_ref *get_checked(bp_pool *p,
+                                                     struct tcache *tc,
+                                                     struct slot *sl)
+{
+    peak_check(p, tc);
+    return hand_out(p, sl);
+}
+
 bp_ref *bp_pool_get(bp_pool *pool)
 {
-    /* The fast path: this thread's cache is known and has a buffer.
-     * Everything else is a tail call, so this needs no stack frame. */
-    struct tcache *tc;
-    struct slot *sl;
-    if (bpi_likely(pool != NULL) &&
-        bpi_likely((tc = tc_lookup_fast(pool)) != NULL) &&
-        bpi_likely((sl = tc_pop(pool, tc)) != NULL))
-        return hand_out(pool, sl);
-    return get_counted(pool);
+    /* The fast path: this thread's cache is known, free and has a buffer.
+     * It calls nothing (everything else is a tail call), so it needs no
+     * stack frame; get_counted() redoes the general case from scratch. */
+    if (bpi_unlikely(!pool))
+        return get_counted(pool);
+    struct tcache *tc = tc_lookup_fast(pool);
+    if (bpi_unlikely(!tc))
+        return get_counted(pool);
+    unsigned s = tc_begin(tc);
+    /* Relaxed: see tc_pop. */
+    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
+    if (bpi_unlikely(tc_blocked(tc) || n == 0)) {
+        tc_leave(tc, s);
+        return get_counted(pool);
+    }
+    struct slot *sl = tc->items[--n];
+    atomic_store_explicit(&tc->n, n, memory_order_relaxed);
+    /* Relaxed load+store, not an atomic increment: only the owner writes
+     * it; stats readers may see it a little late. */
+    atomic_store_explicit(&tc->reuses, atomic_load_explicit(
+                              &tc->reuses, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    bool check = (int64_t)n < atomic_load_explicit(&tc->lw,
+                                                   memory_order_relaxed);
+    tc_leave(tc, s);
+    if (bpi_unlikely(check))
+        return get_checked(pool, tc, sl);
+    return hand_out(pool, sl);
 }
 
 bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
@@ -661,26 +686,15 @@ bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
 
 /* ---- release ------------------------------------------------------------ */
 
-/* Reset and poison, before the buffer is idle. */
-__attribute__((noinline)) static void release_prepare(bp_pool *p, bp_buffer *b)
-{
-    if (p->reset)
-        p->reset(p->opaque, b->data, p->size);
-    if (p->flags & BP_POOL_POISON) {
-        memset(b->data, 0xA5, p->size);
-        bpi_poison(b->data, p->size);
-    }
-}
-
 /* Pushes onto this thread's cache; false when it cannot be used. */
-static inline bool tc_push(bp_pool *p, struct tcache *tc, struct slot *sl)
+static bool tc_push(bp_pool *p, struct tcache *tc, struct slot *sl)
 {
     unsigned s = tc_enter(tc);
-    if (bpi_unlikely(!s))
+    if (!s)
         return false;
     /* Relaxed: see tc_pop. */
     unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (bpi_unlikely(n >= p->cache_max)) {
+    if (n >= p->cache_max) {
         bpi_tc_flush(tc, p->cache_max / 2 + 1);
         n = atomic_load_explicit(&tc->n, memory_order_relaxed);
     }
@@ -689,15 +703,23 @@ static inline bool tc_push(bp_pool *p, struct tcache *tc, struct slot *sl)
     /* Inside the critical section the pool cannot go away.  Relaxed: a
      * waiter that is not seen here collects this cache after announcing
      * itself (see "Waiting"). */
-    if (bpi_unlikely(atomic_load_explicit(&p->waiters, memory_order_relaxed)))
+    if (atomic_load_explicit(&p->waiters, memory_order_relaxed))
         wake_waiters(p);
     tc_leave(tc, s);
     return true;
 }
 
+/* The general case of a release: reset/poison, find or make the cache,
+ * flush it when full, fall back to the depot. */
 __attribute__((noinline)) static void release_slow(bp_pool *p, struct slot *sl)
 {
-    struct tcache *tc = bpi_tc_lookup_slow(p);
+    if (p->reset)
+        p->reset(p->opaque, sl->buf.data, p->size);
+    if (p->flags & BP_POOL_POISON) {
+        memset(sl->buf.data, 0xA5, p->size);
+        bpi_poison(sl->buf.data, p->size);
+    }
+    struct tcache *tc = tc_lookup(p);
     if (tc) {
         if (tc_push(p, tc, sl))
             return;
@@ -720,15 +742,37 @@ __attribute__((noinline)) static void release_slow(bp_pool *p, struct slot *sl)
     pool_unref(p, 1);
 }
 
+/* A waiter is announced: wake it from inside the critical section (where
+ * the pool cannot go away), then leave. */
+__attribute__((noinline)) static void release_wake(bp_pool *p,
+                                                   struct tcache *tc,
+                                                   unsigned s)
+{
+    wake_waiters(p);
+    tc_leave(tc, s);
+}
+
 void bpi_pool_release(bp_buffer *b)
 {
+    /* The fast path, like bp_pool_get's: no calls but tail calls. */
     struct slot *sl = slot_of(b);
     bp_pool *p = b->pool;
-    if (bpi_unlikely(p->on_release))
-        release_prepare(p, b);
     struct tcache *tc = tc_lookup_fast(p);
-    if (bpi_unlikely(!tc) || bpi_unlikely(!tc_push(p, tc, sl)))
-        release_slow(p, sl);
+    if (bpi_unlikely(p->on_release) || bpi_unlikely(!tc))
+        return release_slow(p, sl);
+    unsigned s = tc_begin(tc);
+    /* Relaxed: see tc_pop. */
+    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
+    if (bpi_unlikely(tc_blocked(tc) || n >= p->cache_max)) {
+        tc_leave(tc, s);
+        return release_slow(p, sl);
+    }
+    tc->items[n] = sl;
+    atomic_store_explicit(&tc->n, n + 1, memory_order_relaxed);
+    /* Relaxed: see tc_push. */
+    if (bpi_unlikely(atomic_load_explicit(&p->waiters, memory_order_relaxed)))
+        return release_wake(p, tc, s);
+    tc_leave(tc, s);
 }
 
 /* ---- creation, trim, uninit, stats --------------------------------------- */

@@ -124,29 +124,42 @@ static inline uint32_t h_idx(uint64_t h) { return (uint32_t)(h & IDX_MASK); }
 
 /* ---- the owner side of the handshake ------------------------------------ */
 
-/* Enters the owner's critical section.  Returns the (odd, non-zero) sequence
- * number to give to tc_leave, or 0 when a remote request is pending (then
- * the caller must not touch items; tc->req says which). */
-static inline unsigned tc_enter(struct tcache *tc)
+/* The owner's critical section, in two steps so that fast paths can branch
+ * once: tc_begin() marks the section (odd seq) and returns the value for
+ * tc_leave(); tc_blocked() then says whether a remote request is pending,
+ * in which case the caller must leave at once without touching items.
+ *
+ * Memory orders: in light mode, a relaxed store + compiler barrier, because
+ * a remote thread pairs its req store with bpi_heavy_barrier(), which orders
+ * this store before our req load on every CPU; otherwise a seq_cst store
+ * (Dekker: the remote's seq load or our req load sees the other's store).
+ * The req load is seq_cst (a plain load on x86, ldar on aarch64 - no dearer
+ * than acquire): acquire makes the remote's changes to items, made before
+ * it cleared req with release, visible. */
+static inline unsigned tc_begin(struct tcache *tc)
 {
     /* Relaxed: only the owner writes seq. */
     unsigned s = atomic_load_explicit(&tc->seq, memory_order_relaxed) + 1;
-    unsigned r;
     if (bpi_likely(bpi_light)) {
-        /* Relaxed store + compiler barrier: a remote thread pairs its req
-         * store with bpi_heavy_barrier(), which orders this store before our
-         * req load on every CPU.  Acquire: the remote's changes to items
-         * (before it cleared req with release) are visible. */
         atomic_store_explicit(&tc->seq, s, memory_order_relaxed);
         atomic_signal_fence(memory_order_seq_cst);
-        r = atomic_load_explicit(&tc->req, memory_order_acquire);
     } else {
-        /* seq_cst on both sides (Dekker): the remote's seq load or our req
-         * load sees the other's store. */
         atomic_store_explicit(&tc->seq, s, memory_order_seq_cst);
-        r = atomic_load_explicit(&tc->req, memory_order_seq_cst);
     }
-    if (bpi_likely(r == REQ_NONE))
+    return s;
+}
+
+static inline bool tc_blocked(struct tcache *tc)
+{
+    return atomic_load_explicit(&tc->req, memory_order_seq_cst) != REQ_NONE;
+}
+
+/* tc_begin + tc_blocked: the sequence number when entered, else 0 (left
+ * again; tc->req says why). */
+static inline unsigned tc_enter(struct tcache *tc)
+{
+    unsigned s = tc_begin(tc);
+    if (bpi_likely(!tc_blocked(tc)))
         return s;
     /* Release: as in tc_leave. */
     atomic_store_explicit(&tc->seq, s + 1, memory_order_release);
