@@ -155,7 +155,8 @@ def run_callgrind(args, out):
               file=sys.stderr)
         return res
     impls = sh(shlex.quote(args.callgrind) + " --list").split()
-    lines = ["impl,rounds_a,rounds_b,ir_a,ir_b,ir_per_pair"]
+    lines = ["impl,rounds_a,rounds_b,ir_a,ir_b,ir_per_pair,lib_a,lib_b,"
+             "lib_per_pair"]
     for impl in impls:
         argv = ["sh", args.callgrind_sh, args.callgrind, impl,
                 str(args.rounds_a), str(args.rounds_b)]
@@ -170,11 +171,17 @@ def run_callgrind(args, out):
         f = line.split(",")
         res["rows"].append({"impl": f[0], "rounds_a": int(f[1]),
                             "rounds_b": int(f[2]), "ir_a": int(f[3]),
-                            "ir_b": int(f[4]), "ir_per_pair": float(f[5])})
-        for n in (args.rounds_a, args.rounds_b):
-            res["commands"].append(
-                "valgrind --tool=callgrind %s %s %d"
-                % (args.callgrind, impl, n))
+                            "ir_b": int(f[4]), "ir_per_pair": float(f[5]),
+                            "lib_a": int(f[6]), "lib_b": int(f[7]),
+                            "lib_per_pair": float(f[8])})
+        toggles = {"bufpool": "bp_pool_get bp_unref",
+                   "ffmpeg": "av_buffer_pool_get av_buffer_unref",
+                   "malloc": "malloc free"}.get(impl, "").split()
+        for opts in ([], ["--toggle-collect=" + t for t in toggles]):
+            for n in (args.rounds_a, args.rounds_b):
+                res["commands"].append(" ".join(
+                    ["valgrind --tool=callgrind"] + opts +
+                    [args.callgrind, impl, str(n)]))
     res["available"] = True
     res["helper"] = "sh %s %s IMPL %d %d" % (
         args.callgrind_sh, args.callgrind, args.rounds_a, args.rounds_b)

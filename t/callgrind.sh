@@ -4,8 +4,8 @@
 #
 # Counts with bench/callgrind.sh (valgrind --tool=callgrind on
 # bench/callgrind, linked statically against libbufpool) and fails when
-# bufpool's instructions per pair exceed $BP_CALLGRIND_CEILING, set in
-# bench/local.mk.  The count is deterministic for a given build: it depends
+# the instructions executed inside bp_pool_get and bp_unref per pair (the
+# test loop excluded) exceed $BP_CALLGRIND_CEILING, set in bench/local.mk.  The count is deterministic for a given build: it depends
 # on the compiler and flags, so the test skips unless CFLAGS has -O2 (the
 # default, which the ceiling is calibrated for) or -O3, and skips without
 # valgrind and in sanitizer builds.
@@ -39,9 +39,9 @@ else
 fi
 per_pair=${line##*,}
 if awk -v x="$per_pair" -v c="$BP_CALLGRIND_CEILING" 'BEGIN { exit !(x + 0 <= c + 0) }'; then
-    echo "ok 2 - bufpool: $per_pair instructions per get+release pair <= ceiling $BP_CALLGRIND_CEILING"
+    echo "ok 2 - bufpool: $per_pair instructions in bp_pool_get+bp_unref per pair <= ceiling $BP_CALLGRIND_CEILING"
 else
-    echo "not ok 2 - bufpool: $per_pair instructions per get+release pair > ceiling $BP_CALLGRIND_CEILING"
+    echo "not ok 2 - bufpool: $per_pair instructions in bp_pool_get+bp_unref per pair > ceiling $BP_CALLGRIND_CEILING"
     echo "# the ceiling is BP_CALLGRIND_CEILING in bench/local.mk"
     exit 1
 fi
