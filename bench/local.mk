@@ -4,7 +4,8 @@
 #                    about 3-4 minutes), writes the raw CSV into
 #                    bench/results/ in the build tree, then regenerates the
 #                    tables of $(srcdir)/docs/PERFORMANCE.md and
-#                    $(srcdir)/docs/bench.png from it (bench-docs)
+#                    $(srcdir)/docs/bench.png from it (bench-docs; into
+#                    bench/results/ instead when srcdir is read-only)
 #   make bench-run   only the measurements (build tree only)
 #   make bench-docs  only the docs, from the CSV already in bench/results/
 #
@@ -65,15 +66,17 @@ bench-run: cli/bufpool-bench$(EXEEXT) bench/callgrind$(EXEEXT)
 bench-docs:
 	$(BENCH_PY) $(srcdir)/bench/report.py --results $(BENCH_RESULTS) \
 	  --docs $(BENCH_DOCS)/PERFORMANCE.md
-	@if command -v $(GNUPLOT) >/dev/null 2>&1; then \
-	  echo "$(GNUPLOT) -> $(BENCH_DOCS)/bench.png"; \
-	  $(GNUPLOT) -e "results='$(BENCH_RESULTS)'; out='$(BENCH_DOCS)/bench.png'" \
+	@png=$(BENCH_DOCS)/bench.png; \
+	test -w $(BENCH_DOCS)/PERFORMANCE.md || png=$(BENCH_RESULTS)/bench.png; \
+	if command -v $(GNUPLOT) >/dev/null 2>&1; then \
+	  echo "$(GNUPLOT) -> $$png"; \
+	  $(GNUPLOT) -e "results='$(BENCH_RESULTS)'; out='$$png'" \
 	    $(srcdir)/bench/plot.gp || exit 1; \
 	else \
-	  echo "bench: gnuplot not found; $(BENCH_DOCS)/bench.png not regenerated."; \
+	  echo "bench: gnuplot not found; $$png not drawn."; \
 	  echo "bench: to draw the plot, install it (Debian) and re-run 'make bench-docs':"; \
 	  echo "  apt-get install -y gnuplot-nox"; \
 	fi
 .PHONY: bench bench-run bench-docs
 CLEANFILES += $(BENCH_RESULTS)/*.csv $(BENCH_RESULTS)/*.json \
-	$(BENCH_RESULTS)/*.dat $(BENCH_RESULTS)/*.txt
+	$(BENCH_RESULTS)/*.dat $(BENCH_RESULTS)/*.md $(BENCH_RESULTS)/*.png

@@ -143,10 +143,14 @@ class Report:
         return run["r"][impl]["ns"]
 
     def commands(self, ids):
-        self.p("", "Commands (build tree, in this order):", "", "```sh")
+        self.p("", "Commands (build tree, in this order; the comment is the "
+               "1-minute load average when each started):", "", "```sh")
         for rid in ids:
             if rid in self.by_id:
-                self.p(self.by_id[rid]["command"])
+                run = self.by_id[rid]
+                load = run.get("loadavg", "").split()
+                self.p(run["command"] + ("   # load average %s" % load[0]
+                                         if load else ""))
         self.p("```", "")
 
     def target_sizes(self):

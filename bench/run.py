@@ -232,6 +232,7 @@ def main():
         argv = bench_argv(args, run, csv_path)
         run["command"] = " ".join(shlex.quote(a) for a in argv)
         run["csv"] = run["id"] + ".csv"
+        run["loadavg"] = loadavg()
         print("run.py [%d/%d, %.0f s]: %s" % (i, len(runs), time.time() - t0,
                                               run["command"]), flush=True)
         p = subprocess.run(argv)
