@@ -739,8 +739,10 @@ static bpy_buffer *bpy_allocz(PyObject *size) { return bpy_alloc_common(size, 1)
 %}
 
 %init %{
-    PyDict_SetItemString(d, "__version__", PyUnicode_FromString(bp_version()));
-    PyDict_SetItemString(d, "__doc__", PyUnicode_FromString(
+    {
+        /* PyDict_SetItemString does not steal the reference. */
+        PyObject *version = PyUnicode_FromString(bp_version());
+        PyObject *doc = PyUnicode_FromString(
 "Pooled, reference-counted, zero-copy memory buffers.\n"
 "\n"
 "    pool = bufpool.Pool(4096, max_buffers=64)\n"
@@ -750,5 +752,15 @@ static bpy_buffer *bpy_allocz(PyObject *size) { return bpy_alloc_common(size, 1)
 "\n"
 "Pool hands out Buffer objects; a Buffer returns to its pool when it is\n"
 "released.  Buffers support the buffer protocol (memoryview, numpy)\n"
-"without copies.  See help(bufpool.Pool) and help(bufpool.Buffer)."));
+"without copies.  See help(bufpool.Pool) and help(bufpool.Buffer).");
+        if (!version || !doc ||
+            PyDict_SetItemString(d, "__version__", version) < 0 ||
+            PyDict_SetItemString(d, "__doc__", doc) < 0) {
+            Py_XDECREF(version);
+            Py_XDECREF(doc);
+            return NULL;
+        }
+        Py_DECREF(version);
+        Py_DECREF(doc);
+    }
 %}
