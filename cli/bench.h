@@ -36,6 +36,8 @@ typedef struct bench_item {
 typedef struct impl_stats {
     /* -1 where the implementation cannot tell (e.g. malloc's peak). */
     int64_t allocs, reuses, peak_in_use;
+    /* Buffers still out and idle after the run (threads joined). */
+    int64_t in_use, idle;
 } impl_stats;
 
 struct bench_config;
@@ -67,6 +69,7 @@ typedef struct bench_config {
     uint64_t     seed;
     size_t       max_buffers, min_buffers, align;
     bool         zero;
+    bool         poison;       /* bufpool only: BP_POOL_POISON */
     int          ncpus;        /* 0: no pinning */
     int          cpus[MAX_THREADS];
     int          nimpls;

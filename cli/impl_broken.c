@@ -55,6 +55,7 @@ static void broken_release(void *ctx, bench_item *it)
 
 static void broken_stats(void *ctx, uint64_t gets, impl_stats *out)
 {
+    out->in_use = out->idle = -1;   /* not known */
     (void)ctx;
     out->allocs = BROKEN_BUFFERS;
     out->reuses = (int64_t)gets;

@@ -27,7 +27,8 @@ static int bufpool_open(const bench_config *cfg, void **ctxp)
         .align = cfg->align,
         .min_buffers = cfg->min_buffers,
         .max_buffers = cfg->max_buffers,
-        .flags = cfg->zero ? BP_POOL_ZERO : 0,
+        .flags = (cfg->zero ? BP_POOL_ZERO : 0) |
+                 (cfg->poison ? BP_POOL_POISON : 0),
     };
     c->pool = bp_pool_new(&pc);
     if (!c->pool) {
@@ -68,10 +69,13 @@ static void bufpool_stats(void *ctx, uint64_t gets, impl_stats *out)
     bp_pool_stats st;
     (void)gets;
     out->allocs = out->reuses = out->peak_in_use = -1;
+    out->in_use = out->idle = -1;
     if (bp_pool_get_stats(c->pool, &st) == 0) {
         out->allocs = (int64_t)st.allocs;
         out->reuses = (int64_t)st.reuses;
         out->peak_in_use = (int64_t)st.peak_in_use;
+        out->in_use = (int64_t)st.in_use;
+        out->idle = (int64_t)st.idle;
     }
 }
 

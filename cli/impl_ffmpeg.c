@@ -70,6 +70,7 @@ static void ffmpeg_release(void *ctx, bench_item *it)
 
 static void ffmpeg_stats(void *ctx, uint64_t gets, impl_stats *out)
 {
+    out->in_use = out->idle = -1;   /* not known */
     ffmpeg_ctx *c = ctx;
     uint64_t a = atomic_load_explicit(&c->allocs, memory_order_relaxed);
     out->allocs = (int64_t)a;

@@ -56,6 +56,7 @@ static void malloc_release(void *ctx, bench_item *it)
 
 static void malloc_stats(void *ctx, uint64_t gets, impl_stats *out)
 {
+    out->in_use = out->idle = -1;   /* not known */
     (void)ctx;
     /* Every get is an allocation; how much malloc reuses internally, and
      * the peak in use, are not observable without a shared counter that

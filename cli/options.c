@@ -69,6 +69,7 @@ static const struct option longopts[] = {
     {"min-buffers", required_argument, NULL, 'm'},
     {"align",       required_argument, NULL, 'a'},
     {"zero",        no_argument,       NULL, 'z'},
+    {"poison",      no_argument,       NULL, 'Z'},
     {"cpus",        required_argument, NULL, 'c'},
     {"impl",        required_argument, NULL, 'i'},
     {"latency",     no_argument,       NULL, 'l'},
@@ -81,7 +82,7 @@ static const struct option longopts[] = {
     {"version",     no_argument,       NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
-static const char shortopts[] = ":t:s:n:d:w:r:H:p:T:S:M:m:a:zc:i:lPvf:o:qhV";
+static const char shortopts[] = ":t:s:n:d:w:r:H:p:T:S:M:m:a:zZc:i:lPvf:o:qhV";
 
 /* "-t/--threads" for messages. */
 static const char *optname(int c)
@@ -334,6 +335,8 @@ static void usage(FILE *f)
 "  -m, --min-buffers N   bufpool: buffers allocated up front (default 0)\n"
 "  -a, --align N         bufpool and malloc: alignment, a power of two\n"
 "  -z, --zero            every buffer handed out is zero-filled (all)\n"
+"  -Z, --poison          bufpool: BP_POOL_POISON, released buffers are filled\n"
+"                        with 0xA5 (and poisoned for AddressSanitizer)\n"
 "\n"
 "Report:\n"
 "  -l, --latency         sampled get and release latency percentiles\n"
@@ -456,6 +459,7 @@ int options_parse(int argc, char **argv, bench_config *cfg)
             cfg->align = (size_t)v;
             break;
         case 'z': cfg->zero = true; break;
+        case 'Z': cfg->poison = true; break;
         case 'c': r = parse_cpus(c, a, cfg); break;
         case 'i': r = parse_impls(c, a, cfg); break;
         case 'l': cfg->latency = true; break;

@@ -190,7 +190,7 @@ static int write_csv(FILE *f, const bench_config *cfg, const impl_result *res, i
     fputs("impl,thread,role,cpu,pattern,threads,size,hold,runs,pairs,seconds,"
           "pairs_per_sec,pairs_per_sec_min,pairs_per_sec_max,ns_per_pair,"
           "ratio_vs_bufpool,gets,allocs,reuses,peak_in_use,peak_bytes,"
-          "peak_rss_kib", f);
+          "peak_rss_kib,in_use,idle", f);
     for (int k = 0; k < 2; k++)
         for (int q = 0; q < NQ; q++)
             fprintf(f, ",%s_%s", k ? "release" : "get", qcsv[q]);
@@ -212,6 +212,8 @@ static int write_csv(FILE *f, const bench_config *cfg, const impl_result *res, i
         csv_opt_i64(f, run->stats.peak_in_use);
         csv_opt_i64(f, peak_bytes(cfg, run));
         csv_opt_i64(f, run->peak_rss_kib);
+        csv_opt_i64(f, run->stats.in_use);
+        csv_opt_i64(f, run->stats.idle);
         for (int k = 0; k < 2; k++)
             for (int q = 0; q < NQ; q++) {
                 const hist *hh = k ? &run->rel_lat : &run->get_lat;
@@ -228,7 +230,7 @@ static int write_csv(FILE *f, const bench_config *cfg, const impl_result *res, i
             fprintf(f, "%s,%d,%s,", r->impl->name, tr->index, tr->role);
             if (tr->cpu >= 0)
                 fprintf(f, "%d", tr->cpu);
-            fprintf(f, ",%s,%d,%zu,%u,%d,%" PRIu64 ",%.6f,%.1f,,,%.3f,,,,,,,",
+            fprintf(f, ",%s,%d,%zu,%u,%d,%" PRIu64 ",%.6f,%.1f,,,%.3f,,,,,,,,,",
                     pattern_names[cfg->pattern], cfg->threads, cfg->size,
                     cfg->hold, r->nruns, tr->pairs, tr->seconds,
                     tr->seconds > 0 ? (double)tr->pairs / tr->seconds : 0,
@@ -320,6 +322,8 @@ static int write_json(FILE *f, const bench_config *cfg, const impl_result *res, 
         json_i64(f, "peak_in_use", run->stats.peak_in_use, ", ");
         json_i64(f, "peak_bytes", peak_bytes(cfg, run), ", ");
         json_i64(f, "peak_rss_kib", run->peak_rss_kib, ", ");
+        json_i64(f, "in_use", run->stats.in_use, ", ");
+        json_i64(f, "idle", run->stats.idle, ", ");
         fputs("\"latency_ns\": ", f);
         if (cfg->latency)
             json_latency(f, &run->get_lat, &run->rel_lat);

@@ -52,7 +52,7 @@ assert r['threads'][0]['cpu'] is None
 " && [ $rc -eq 0 ]
 ok $? "JSON without bufpool: ratio null; latency and threads objects"
 
-hdr='impl,thread,role,cpu,pattern,threads,size,hold,runs,pairs,seconds,pairs_per_sec,pairs_per_sec_min,pairs_per_sec_max,ns_per_pair,ratio_vs_bufpool,gets,allocs,reuses,peak_in_use,peak_bytes,peak_rss_kib,get_p50,get_p90,get_p99,get_p99_9,get_max,release_p50,release_p90,release_p99,release_p99_9,release_max'
+hdr='impl,thread,role,cpu,pattern,threads,size,hold,runs,pairs,seconds,pairs_per_sec,pairs_per_sec_min,pairs_per_sec_max,ns_per_pair,ratio_vs_bufpool,gets,allocs,reuses,peak_in_use,peak_bytes,peak_rss_kib,in_use,idle,get_p50,get_p90,get_p99,get_p99_9,get_max,release_p50,release_p90,release_p99,release_p99_9,release_max'
 run -q -i "$impls" -t 2 -n 300 -f csv
 [ $rc -eq 0 ] && [ "$(head -n 1 "$out")" = "$hdr" ]
 ok $? "--format csv: the header line"
@@ -61,20 +61,20 @@ ok $? "CSV: one header line and one row per implementation"
 python3 -c "
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-assert all(len(r) == 32 and None not in r for r in rows), rows
+assert all(len(r) == 34 and None not in r for r in rows), rows
 assert [r['impl'] for r in rows] == '$impls'.split(',')
 assert all(r['thread'] == 'all' and int(r['pairs']) == 600 for r in rows)
 assert rows[0]['ratio_vs_bufpool'] == '1.0000'
 assert rows[1]['peak_in_use'] == '' and rows[1]['get_p50'] == ''
 " "$out"
-ok $? "CSV rows: 32 fields each, pairs and ratio as expected, unknowns empty"
+ok $? "CSV rows: 34 fields each, pairs and ratio as expected, unknowns empty"
 
 run -q -i bufpool -t 2 -n 300 -P -l -f csv
 python3 -c "
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 assert [r['thread'] for r in rows] == ['all', '0', '1'], rows
-assert all(len(r) == 32 and None not in r for r in rows)
+assert all(len(r) == 34 and None not in r for r in rows)
 assert all(int(r['get_max']) >= int(r['get_p50']) > 0 for r in rows)
 " "$out" && [ $rc -eq 0 ]
 ok $? "CSV --per-thread --latency: a row per thread with percentiles"
