@@ -97,15 +97,38 @@ static const char *optname(int c)
     return buf;
 }
 
+/* Prints one line on stderr: "bufpool-bench: " and the message, with
+ * control characters (which a bad argument may contain) escaped, so that an
+ * error is always exactly one line. */
+__attribute__((format(printf, 1, 2)))
+static void say(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fputs(PROG ": ", stderr);
+    for (const unsigned char *m = (const unsigned char *)msg; *m; m++) {
+        if (*m == '\n')
+            fputs("\\n", stderr);
+        else if (*m < 0x20 || *m == 0x7f)
+            fprintf(stderr, "\\x%02x", *m);
+        else
+            fputc(*m, stderr);
+    }
+    fputc('\n', stderr);
+}
+
 __attribute__((format(printf, 3, 4)))
 static int bad(int c, const char *value, const char *fmt, ...)
 {
+    char why[512];
     va_list ap;
-    fprintf(stderr, PROG ": %s: invalid value '%s': ", optname(c), value);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    say("%s: invalid value '%s': %s", optname(c), value, why);
     return EXIT_USAGE;
 }
 
@@ -396,7 +419,9 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         cfg->impls[cfg->nimpls++] = available[i];
 
     opterr = 0;     /* our own one-line messages */
-    optind = 1;
+    /* 0, not 1: glibc then fully re-initialises getopt, so a second call
+     * does not resume inside the previous argv. */
+    optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         const char *a = optarg;
@@ -479,24 +504,24 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': version(); return EXIT_OK;
         case ':':
-            fprintf(stderr, PROG ": option %s needs a value (see --help)\n",
-                    optopt ? optname(optopt) : argv[optind - 1]);
+            say("option %s needs a value (see --help)",
+                optopt ? optname(optopt) : argv[optind - 1]);
             return EXIT_USAGE;
         default: /* '?' */
             if (optopt)
-                fprintf(stderr, PROG ": unknown option '-%c' (see --help)\n",
-                        isprint(optopt) ? optopt : '?');
+                say("unknown option '-%c' (see --help)",
+                    isprint(optopt) ? optopt : '?');
             else
-                fprintf(stderr, PROG ": unknown or ambiguous option '%s' "
-                        "(see --help)\n", argv[optind - 1]);
+                say("unknown or ambiguous option '%s' (see --help)",
+                    argv[optind - 1]);
             return EXIT_USAGE;
         }
         if (r >= 0)
             return r;
     }
     if (optind < argc) {
-        fprintf(stderr, PROG ": unexpected argument '%s' (options only; "
-                "see --help)\n", argv[optind]);
+        say("unexpected argument '%s' (options only; see --help)",
+            argv[optind]);
         return EXIT_USAGE;
     }
 

@@ -1109,6 +1109,11 @@ static void op_queries(reader *r)
     errno = 0;
     REQUIRE(bp_pool_get_timeout(pools[0].h, INT64_MIN) == NULL &&
             errno == EINVAL, "");
+    if (pools[0].h) {
+        /* Failed get calls on a pool, counted in its failures. */
+        pools[0].t->gets += 2;
+        pools[0].t->failures += 2;
+    }
     bp_default_free(NULL, NULL);
     bp_default_free(&g_tag, malloc(16));
     REQUIRE(bp_realloc(NULL, 0) == -EINVAL, "");

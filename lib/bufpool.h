@@ -181,7 +181,9 @@ typedef struct bp_pool_config {
  * Returns NULL with errno:
  *   EINVAL  cfg NULL, size 0, align not 0 or a power of two, unknown flags,
  *           max_buffers set and min_buffers > max_buffers, or max_buffers /
- *           min_buffers above BP_POOL_MAX_BUFFERS;
+ *           min_buffers above BP_POOL_MAX_BUFFERS; or, allocating the
+ *           min_buffers, the alloc callback returned a buffer smaller
+ *           than size;
  *   ENOMEM  out of memory, size + align overflows, or allocating the
  *           min_buffers failed (the alloc callback returned NULL).
  * On failure nothing is leaked and pool_free is not called. */
@@ -207,7 +209,8 @@ bp_ref *bp_pool_get(bp_pool *pool);
  * up to timeout_ns nanoseconds (-1: forever) for one to be released or
  * trimmed.  Returns NULL with errno ETIMEDOUT when the time runs out
  * (immediately for timeout_ns 0), EINVAL for a NULL pool or a timeout below
- * -1, ENOMEM as bp_pool_get(). */
+ * -1, ENOMEM as bp_pool_get().  Every NULL return on a pool counts in its
+ * stats' failures (a wait that ends with a buffer counts once, as a get). */
 bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns);
 
 /* Closes the pool and sets *pool to NULL (pool NULL or *pool NULL: no-op).

@@ -653,7 +653,13 @@ bp_ref *bp_pool_get(bp_pool *pool)
 
 bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
 {
-    if (!pool || timeout_ns < -1) {
+    if (!pool) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (timeout_ns < -1) {
+        /* Relaxed: a statistic (a get call that returned NULL). */
+        atomic_fetch_add_explicit(&pool->failures, 1, memory_order_relaxed);
         errno = EINVAL;
         return NULL;
     }
@@ -841,6 +847,7 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
         struct slot *sl = slot_new(p);
         int e = sl ? slot_fill(p, sl) : -ENOMEM;
         if (e < 0) {
+            int err = -e;
             if (sl)
                 stack_push(&p->empty, sl, &sl->next);
             /* Free what we made; the user's pool_free is not called. */
@@ -849,7 +856,7 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
             p->pool_free = NULL;
             bp_pool *q = p;
             bp_pool_uninit(&q);
-            errno = ENOMEM;
+            errno = err;
             return NULL;
         }
         atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);

@@ -374,6 +374,12 @@ static void test_errors(void)
     ok(!p && errno == ENOMEM, "min_buffers alloc failure: ENOMEM");
     ok(c.frees == c.allocs && c.allocs == 1, "the buffers it made were freed");
     is_int(c.pool_frees, 0, "pool_free not called for a pool never made");
+    c = (struct counter){ .short_by = 1 };
+    errno = 0;
+    p = bp_pool_new(&(bp_pool_config){ .size = 32, .min_buffers = 2,
+                                        .alloc = c_alloc, .opaque = &c });
+    ok(!p && errno == EINVAL && c.frees == c.allocs,
+       "min_buffers from a callback returning short buffers: EINVAL, no leak");
 
     errno = 0;
     ok(!bp_pool_get(NULL) && errno == EINVAL, "get(NULL): EINVAL");
@@ -385,6 +391,7 @@ static void test_errors(void)
     is_int(bp_pool_get_stats(p, NULL), -EINVAL, "stats(NULL out): -EINVAL");
     errno = 0;
     ok(!bp_pool_get_timeout(p, -2) && errno == EINVAL, "timeout -2: EINVAL");
+    is_stats(p, 1, 0, 0, 1, 0, 0, 0, "a bad timeout counts as a failed get");
     is_u64(bp_pool_trim(NULL, 0), 0, "trim(NULL) frees nothing");
     errno = 0;
     ok(!bp_pool_buffer_opaque(NULL) && errno == EINVAL,
