@@ -1,0 +1,548 @@
+/* pool.pml - a Promela model of bufpool's get/release/cache/depot protocol
+ * (lib/pool.c, lib/pool_internal.h, lib/tcache.c), for exhaustive checking
+ * with spin.  See model/README.md for what is modelled, how each part maps
+ * to the C code, and what is left out.
+ *
+ *   spin -a [-DNT=3 ...] pool.pml && cc -O2 -DSAFETY -o pan pan.c && ./pan
+ *
+ * Variants (expected to FAIL; they show the checks are not vacuous):
+ *   -DNOTAG    depot pops do not increment the head's tag (no ABA protection)
+ *   -DNOFENCE  the owner's req load is done before its seq store (what the
+ *              hardware may do without the seq_cst/membarrier fence)
+ *
+ * Properties (assert): a buffer is handed out only when nobody holds it; the
+ * owner and a remote thread are never both inside a cache; every buffer that
+ * exists is, in every state, in exactly one place (a holder, a cache, the
+ * depot, or one thread's hands in transit); at most CAP buffers are ever
+ * allocated; no deadlock (spin's invalid end states); at the end, with every
+ * thread done, all buffers are idle in caches or the depot. */
+
+#ifndef NT
+#define NT    2        /* threads */
+#endif
+#ifndef CAP
+#define CAP   3        /* max_buffers: slots that may ever exist */
+#endif
+#ifndef PRE
+#define PRE   2        /* buffers in the depot at the start (chains of 1) */
+#endif
+#ifndef CM
+#define CM    1        /* cache_max: idle buffers per thread cache */
+#endif
+#ifndef GETS
+#define GETS  2        /* gets per thread (each get is released again) */
+#endif
+#ifndef GETS0
+#define GETS0 GETS     /* gets by thread 0 (to grow one thread only) */
+#endif
+#define HOLD  2        /* buffers a thread holds at once (at most) */
+
+#define NIL   255
+#define ME    (me + 1)
+
+#ifdef NOTAG
+#define TAG_ONE 0
+#else
+#define TAG_ONE 1
+#endif
+
+/* ---- shared state ------------------------------------------------------ */
+
+/* struct tcache: items/n are the owner's; seq (odd: owner inside), req
+ * (REQ_BUSY: a remote is using it), rbusy (one remote at a time).
+ * ocs/rcs are ghosts: owner / remote inside the cache. */
+typedef tcache {
+    byte items[CM];
+    byte n;
+    bit  seq;          /* only the parity of seq matters */
+    bit  req;          /* REQ_NONE 0, REQ_BUSY 1 (REQ_CLOSED: not modelled) */
+    bit  rbusy;
+    bit  ocs;          /* ghost */
+    bit  rcs           /* ghost */
+};
+tcache c[NT];
+
+/* The depot head word: slot index + tag, changed by one CAS. */
+byte d_idx = NIL;
+byte d_tag = 0;
+
+/* struct slot: next (link in a chain), mag_next (link between chains in the
+ * depot).  Slots are never freed: a stale read is always possible. */
+byte lnk[CAP];
+byte mlnk[CAP];
+
+byte refs;             /* pool->refs - 1: buffers allocated + reservations */
+byte nslots;           /* pool->nslots: slots (buffers) created */
+
+/* Ghosts. */
+byte holder[CAP];      /* 0: not held by a user; else thread + 1 */
+byte tr[NT];           /* a NIL-terminated chain in thread t's hands */
+byte pend[NT];         /* a buffer thread t is releasing */
+byte done;             /* threads finished */
+
+/* Scratch for check(); hidden: not part of the state. */
+hidden byte occ[CAP];
+hidden byte ci, cj, ck, cl, cm;
+
+/* Counts the buffers of the chain starting at h (links: lnk). */
+inline walk(h)
+{
+    cj = h; cl = 0;
+    do
+    :: cj != NIL && cl <= CAP -> occ[cj]++; cj = lnk[cj]; cl++
+    :: else -> break
+    od;
+    assert(cj == NIL)          /* a chain is finite and in range */
+}
+
+/* Conservation: every buffer that exists is in exactly one place; none
+ * beyond the cap.  Called at the end of every step that moves a buffer. */
+inline check()
+{
+    assert(nslots <= CAP);
+    ci = 0;
+    do
+    :: ci < CAP -> occ[ci] = (holder[ci] != 0 -> 1 : 0); ci++
+    :: else -> break
+    od;
+    ci = 0;
+    do
+    :: ci < NT ->
+        if
+        :: pend[ci] != NIL -> occ[pend[ci]]++
+        :: else
+        fi;
+        ck = 0;
+        do
+        :: ck < c[ci].n -> occ[c[ci].items[ck]]++; ck++
+        :: else -> break
+        od;
+        walk(tr[ci]);
+        ci++
+    :: else -> break
+    od;
+    cm = d_idx; ck = 0;
+    do
+    :: cm != NIL && ck <= CAP -> walk(cm); cm = mlnk[cm]; ck++
+    :: else -> break
+    od;
+    assert(cm == NIL);          /* the depot is a finite list */
+    ci = 0;
+    do
+    :: ci < CAP ->
+        assert(ci < nslots && occ[ci] == 1 || ci >= nslots && occ[ci] == 0);
+        occ[ci] = 0; ci++
+    :: else -> break
+    od;
+    ci = 0; cj = 0; ck = 0; cl = 0; cm = 0
+}
+
+/* ---- the worker's pieces (inlines: they use the worker's locals) -------- */
+
+/* bp_buffer handed to the user (hand_out), into held[]. */
+inline take(b)
+{
+    assert(holder[b] == 0);    /* nobody holds it already */
+    holder[b] = ME;
+    if
+    :: held[0] == NIL -> held[0] = b
+    :: else -> assert(held[1] == NIL); held[1] = b
+    fi;
+    nheld++
+}
+
+/* tc_enter: ok = 1 inside (req was REQ_NONE), 0 when a remote is there. */
+inline tc_enter()
+{
+#ifdef NOFENCE
+    /* The req load performed before the seq store becomes visible. */
+    d_step {
+        r = c[me].req;
+        printf("T%d: loads its req (%d) early\n", me, r)
+    };
+    d_step { c[me].seq = 1; printf("T%d: stores its seq odd\n", me) };
+    if
+    :: d_step { r == 0 -> c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1; r = 0 }
+    :: r != 0 -> c[me].seq = 0; ok = 0; r = 0
+    fi
+#else
+    c[me].seq = 1;                       /* seq_cst store: seq odd */
+    if                                   /* seq_cst load of req */
+    :: d_step { c[me].req == 0 -> c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1 }
+    :: c[me].req != 0 -> c[me].seq = 0; ok = 0
+    fi
+#endif
+}
+
+inline tc_leave()
+{
+    d_step { c[me].ocs = 0; c[me].seq = 0 }
+}
+
+/* bpi_depot_put: pushes the chain tr[me] (pieces of CACHE_MAX = 63 >= CAP:
+ * one piece).  h = relaxed load; loop { mag_next = h.idx; CAS }. */
+inline depot_put()
+{
+    d_step { hi = d_idx; ht = d_tag }
+    do
+    :: mlnk[tr[me]] = hi;
+        if
+        :: d_step { d_idx == hi && d_tag == ht ->
+               printf("T%d: depot push chain %d: head (%d,t%d) -> (%d,t%d)\n",
+                      me, tr[me], hi, ht, tr[me], ht);
+               d_idx = tr[me]; tr[me] = NIL; check() };
+           break
+        :: d_step { !(d_idx == hi && d_tag == ht) -> hi = d_idx; ht = d_tag }
+        fi
+    od;
+    hi = 0;                    /* (a plain statement ends the loop) */
+    ht = 0
+}
+
+/* depot_take / stack_pop(depot): h = load; loop { i = h.idx; nx = speculative
+ * read of slot i's mag_next; CAS h -> (h.tag + 1, nx) }.  The chain popped
+ * goes to tr[me]; NIL when the depot is empty. */
+inline depot_take()
+{
+    d_step { hi = d_idx; ht = d_tag }
+    do
+    :: hi == NIL -> break
+    :: hi != NIL ->
+        d_step {
+            nx = mlnk[hi];
+            printf("T%d: depot pop reads head (%d,t%d), link %d\n",
+                   me, hi, ht, nx)
+        };
+        if
+        :: d_step { d_idx == hi && d_tag == ht ->
+               printf("T%d: depot pop CAS (%d,t%d) -> (%d,t%d): takes chain %d\n",
+                      me, hi, ht, nx, ht + TAG_ONE, hi);
+               d_idx = nx; d_tag = ht + TAG_ONE; tr[me] = hi; check() };
+           break
+        :: d_step { !(d_idx == hi && d_tag == ht) -> hi = d_idx; ht = d_tag }
+        fi
+    od;
+    hi = 0;
+    d_step { ht = 0; nx = 0 }
+}
+
+/* bpi_tc_flush(tc, k), k = cache_max / 2 + 1: the k oldest become a chain
+ * (next links, NIL-terminated) that goes to the depot.  In the owner's
+ * critical section. */
+inline tc_flush()
+{
+    d_step {
+        k = CM / 2 + 1;
+        if :: k > c[me].n -> k = c[me].n :: else fi;
+        printf("T%d: cache full: flushes its %d oldest to the depot\n", me, k);
+        v = 0;
+        do
+        :: v + 1 < k -> lnk[c[me].items[v]] = c[me].items[v + 1]; v++
+        :: else -> break
+        od;
+        lnk[c[me].items[k - 1]] = NIL;
+        tr[me] = c[me].items[0];
+        v = 0;                               /* memmove */
+        do
+        :: v + k < c[me].n -> c[me].items[v] = c[me].items[v + k]; v++
+        :: else -> break
+        od;
+        do
+        :: v < c[me].n -> c[me].items[v] = NIL; v++
+        :: else -> break
+        od;
+        c[me].n = c[me].n - k;
+        check();
+        k = 0; v = 0
+    };
+    depot_put()
+}
+
+/* tc_push: ok = 1 when pend[me] went into the cache. */
+inline tc_push()
+{
+    tc_enter();
+    if
+    :: ok ->
+        if
+        :: c[me].n >= CM -> tc_flush()
+        :: else
+        fi;
+        d_step {
+            c[me].items[c[me].n] = pend[me]; c[me].n++; pend[me] = NIL;
+            check()
+        };
+        tc_leave()
+    :: else
+    fi
+}
+
+/* bpi_pool_release -> tc_push, else release_slow -> tc_push again, else
+ * the depot (a chain of one). */
+inline release()
+{
+    if
+    :: held[0] != NIL ->
+        d_step { b = held[0]; held[0] = NIL }
+    :: held[1] != NIL ->
+        d_step { b = held[1]; held[1] = NIL }
+    fi;
+    d_step {
+        assert(holder[b] == ME);
+        printf("T%d: releases buffer %d\n", me, b);
+        holder[b] = 0; pend[me] = b; nheld--; b = 0;
+        check()
+    };
+    tc_push();
+    if
+    :: !ok -> tc_push()
+    :: else
+    fi;
+    if
+    :: !ok ->
+        d_step { lnk[pend[me]] = NIL; tr[me] = pend[me]; pend[me] = NIL;
+                 check() };
+        depot_put()
+    :: else
+    fi;
+    ok = 0
+}
+
+/* tc_pop: got = 1 when the cache had a buffer. */
+inline tc_pop()
+{
+    tc_enter();
+    if
+    :: ok ->
+        if
+        :: d_step { c[me].n > 0 ->
+               c[me].n--; b = c[me].items[c[me].n];
+               c[me].items[c[me].n] = NIL;
+               printf("T%d: gets buffer %d from its cache\n", me, b);
+               take(b); check(); b = 0; got = 1 }
+        :: c[me].n == 0
+        fi;
+        tc_leave()
+    :: else
+    fi;
+    ok = 0
+}
+
+/* bpi_tc_collect(p, self = me, close = false, all): takes the idle
+ * buffers of the other caches into tr[me] (prepending, next links). */
+inline collect()
+{
+    /* all = (waiters != 0): a bp_pool_get_timeout may be waiting, so
+     * empty caches are claimed too.  Either value. */
+    if
+    :: all = 1
+    :: all = 0
+    fi;
+    /* 1. claim the caches (registry order) and post the request */
+    v = 0;
+    do
+    :: v < NT ->
+        if
+        :: v != me && (c[v].n != 0 || all) ->  /* relaxed hint: skip empty */
+            d_step { c[v].rbusy == 0 -> c[v].rbusy = 1 };
+            d_step {                     /* seq_cst: the Dekker store */
+                c[v].req = 1;
+                printf("T%d: sets T%d's req\n", me, v)
+            };
+            claimed = claimed | (1 << v)
+        :: else
+        fi;
+        v++
+    :: else -> break
+    od;
+    /* 2. (bpi_heavy_barrier: nothing to model under seq_cst) */
+    /* 3. wait for each owner to leave, then empty its cache */
+    v = NT;
+    do
+    :: v > 0 ->
+        v--;
+        if
+        :: claimed & (1 << v) ->
+            d_step { c[v].seq == 0 ->    /* seq_cst load: even */
+                printf("T%d: sees T%d's seq even: uses its cache\n", me, v);
+                c[v].rcs = 1; assert(c[v].ocs == 0) };
+            d_step {
+                printf("T%d: collects %d buffers from T%d's cache\n", me, c[v].n, v);
+                k = 0;
+                do
+                :: k < c[v].n ->
+                    lnk[c[v].items[k]] = tr[me]; tr[me] = c[v].items[k];
+                    c[v].items[k] = NIL; k++
+                :: else -> break
+                od;
+                c[v].n = 0; k = 0;
+                check()
+            };
+            d_step { c[v].rcs = 0; c[v].req = 0 };   /* release */
+            c[v].rbusy = 0
+        :: else
+        fi
+    :: else -> break
+    od;
+    claimed = 0;
+    all = 0
+}
+
+/* get_from_chain: hand out the first of tr[me], cache the rest (tc_fill,
+ * overflow to the depot) or give it to the depot. */
+inline get_from_chain()
+{
+    d_step {
+        b = tr[me]; tr[me] = lnk[b]; lnk[b] = NIL;
+        printf("T%d: gets buffer %d from the chain it took\n", me, b);
+        take(b); check(); b = 0
+    };
+    if
+    :: tr[me] != NIL ->
+        tc_enter();
+        if
+        :: ok ->
+            if
+            :: c[me].n == 0 ->
+                d_step {                 /* tc_fill */
+                    do
+                    :: tr[me] != NIL && c[me].n < CM ->
+                        b = tr[me]; tr[me] = lnk[b]; lnk[b] = NIL;
+                        c[me].items[c[me].n] = b; c[me].n++
+                    :: else -> break
+                    od;
+                    b = 0;
+                    check()
+                };
+                if
+                :: tr[me] != NIL -> depot_put()   /* depot_put_chain */
+                :: else
+                fi
+            :: c[me].n != 0 -> depot_put()
+            fi;
+            tc_leave()
+        :: else -> depot_put()
+        fi;
+        ok = 0
+    :: else
+    fi
+}
+
+/* get_new: reserve (fetch_add refs; over the cap: undo, EAGAIN), then a
+ * new slot (nslots++) handed out. */
+inline get_new()
+{
+    d_step { r = refs; refs++ };
+    if
+    :: r >= CAP ->                             /* EAGAIN */
+        d_step { refs--; r = 0; printf("T%d: get fails (at the cap)\n", me) }
+    :: r < CAP ->
+        d_step {
+            b = nslots; nslots++;
+            printf("T%d: allocates buffer %d\n", me, b);
+            take(b); check(); b = 0; r = 0
+        }
+    fi
+}
+
+/* get_once: cache, else depot, else (maybe) collect then depot, else new. */
+inline get()
+{
+    tc_pop();
+    if
+    :: got -> skip
+    :: else ->
+        depot_take();
+        if
+        :: tr[me] == NIL ->
+            /* should_collect is a performance heuristic: either choice */
+            if
+            :: collect();
+               if
+               :: tr[me] == NIL -> depot_take()
+               :: else
+               fi
+            :: skip
+            fi
+        :: else
+        fi;
+        if
+        :: tr[me] != NIL -> get_from_chain()
+        :: else -> get_new()
+        fi
+    fi;
+    got = 0
+}
+
+proctype worker(byte me)
+{
+    byte held[HOLD];
+    byte nheld, gets, b, hi, ht, nx, k, v, r, claimed;
+    bit ok, got, all;
+
+    held[0] = NIL; held[1] = NIL;
+    gets = (me == 0 -> GETS0 : GETS);
+    do
+    :: gets > 0 && nheld < HOLD -> gets--; get()
+    :: nheld > 0 -> release()
+    :: gets == 0 && nheld == 0 -> break
+    od;
+    done++
+}
+
+init
+{
+    byte i;
+    atomic {
+        /* bp_pool_new: PRE buffers in the depot, here as chains of one
+         * (as many releases through the depot leave it). */
+        i = 0;
+        do
+        :: i < CAP ->
+            lnk[i] = NIL; holder[i] = 0;
+            mlnk[i] = (i + 1 < PRE -> i + 1 : NIL);
+            i++
+        :: else -> break
+        od;
+        d_idx = (PRE > 0 -> 0 : NIL);
+        nslots = PRE; refs = PRE;
+        i = 0;
+        do
+        :: i < NT ->
+            tr[i] = NIL; pend[i] = NIL;
+            ck = 0;
+            do
+            :: ck < CM -> c[i].items[ck] = NIL; ck++
+            :: else -> break
+            od;
+            ck = 0;
+            i++
+        :: else -> break
+        od;
+        i = 0;
+        check();
+        do
+        :: i < NT -> run worker(i); i++
+        :: else -> break
+        od;
+        i = 0
+    };
+    /* The end: every thread done, every buffer idle exactly once. */
+    done == NT;
+    d_step {
+        check();
+        i = 0;
+        do
+        :: i < CAP -> assert(holder[i] == 0); i++
+        :: else -> break
+        od;
+        i = 0;
+        do
+        :: i < NT ->
+            assert(tr[i] == NIL && pend[i] == NIL && c[i].req == 0 &&
+                   c[i].rbusy == 0 && c[i].seq == 0);
+            i++
+        :: else -> break
+        od
+    }
+}
