@@ -200,7 +200,9 @@ bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
  * and size are the whole buffer (size == the pool's size); its refcount is 1.
  * Returns NULL with errno:
  *   EINVAL  pool NULL;
- *   EAGAIN  max_buffers are allocated and none is idle;
+ *   EAGAIN  max_buffers are allocated and none is idle (while other
+ *           threads' gets and releases are in flight, possibly one buffer
+ *           early: use bp_pool_get_timeout to wait for those);
  *   ENOMEM  allocating a new buffer failed (the pool stays usable);
  *   EINVAL  the alloc callback returned a buffer smaller than size. */
 bp_ref *bp_pool_get(bp_pool *pool);

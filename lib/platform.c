@@ -4,6 +4,7 @@
 #include "platform.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <time.h>
@@ -128,7 +129,20 @@ int bpi_heavy_barrier_init(void)
 void bpi_heavy_barrier(void)
 {
 #if defined(BPI_MEMBARRIER) && !defined(BPI_TSAN)
-    syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+    /* Owners rely on this barrier instead of fencing themselves: it must
+     * not be skipped.  After registration the kernel only fails it for lack
+     * of memory (transient); keep trying, and stop the process rather than
+     * let two threads use one cache if it never succeeds. */
+    for (unsigned tries = 0;
+         syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) != 0;
+         tries++) {
+        if (tries == 10000) {
+            fputs("bufpool: membarrier keeps failing; cannot continue "
+                  "safely\n", stderr);
+            abort();
+        }
+        sched_yield();
+    }
 #endif
 }
 
