@@ -136,14 +136,29 @@ static uint32_t stack_pop(bp_pool *p, _Atomic uint64_t *head, bool depot)
 }
 
 /* Claims a slot number and makes sure its segment exists. */
-static struct slot *slot_new(bp_pool *p)
+/* Fresh slot numbers are handed to a thread in runs of SLOT_RUN, so that the
+ * slots of buffers made by different threads are not neighbours: hardware
+ * prefetchers follow a thread's stride through its slots into the next
+ * ones, and when those were another thread's, every get and release of
+ * both threads paid for the line moving between cores (measured: two
+ * threads on one pool ran at half the speed of two threads on two pools). */
+#define SLOT_RUN 16
+_Static_assert(64 % SLOT_RUN == 0 && MAX_SLOTS % SLOT_RUN == 0,
+               "a run never crosses a segment or the end");
+
+static struct slot *slot_new(bp_pool *p, struct tcache *tc)
 {
     uint32_t i = stack_pop(p, &p->empty, false);
     if (i != NIL)
         return slot_at(p, i);
+    uint32_t n, end = 0;
+    if (tc && tc->fresh_next < tc->fresh_end) {
+        n = tc->fresh_next++;   /* its segment exists: made with the run */
+        goto init;
+    }
     /* Relaxed: nslots only hands out distinct numbers; the segment is
      * published separately. */
-    uint32_t n = atomic_load_explicit(&p->nslots, memory_order_relaxed);
+    n = atomic_load_explicit(&p->nslots, memory_order_relaxed);
     for (;;) {
         if (n >= MAX_SLOTS) {
             errno = ENOMEM;
@@ -166,11 +181,18 @@ static struct slot *slot_new(bp_pool *p)
                     memory_order_acquire))
                 free(seg);
         }
-        if (atomic_compare_exchange_weak_explicit(&p->nslots, &n, n + 1,
+        /* A thread with a cache takes the rest of the current run. */
+        end = tc ? (n | (SLOT_RUN - 1)) + 1 : n + 1;
+        if (atomic_compare_exchange_weak_explicit(&p->nslots, &n, end,
                                                   memory_order_relaxed,
                                                   memory_order_relaxed))
             break;
     }
+    if (tc) {
+        tc->fresh_next = n + 1;
+        tc->fresh_end = end;
+    }
+init:;
     struct slot *sl = slot_at(p, n);
     sl->idx = n;
     sl->buf.self.buffer = &sl->buf;
@@ -451,7 +473,7 @@ static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
         *err = EAGAIN;
         goto undo;
     }
-    struct slot *sl = slot_new(p);
+    struct slot *sl = slot_new(p, tc);
     if (!sl) {
         *err = errno;
         goto undo;
@@ -844,7 +866,7 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
     uint32_t first = NIL;
     unsigned cnt = 0;
     for (size_t k = 0; k < cfg->min_buffers; k++) {
-        struct slot *sl = slot_new(p);
+        struct slot *sl = slot_new(p, NULL);
         int e = sl ? slot_fill(p, sl) : -ENOMEM;
         if (e < 0) {
             int err = -e;

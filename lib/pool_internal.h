@@ -64,6 +64,9 @@ struct tcache {
     struct tcache   *pnext;      /* the pool's registry (push-only) */
     struct tcache   *tnext;      /* the owner thread's list */
     struct tcache   *rnext;      /* a remote operation's selection */
+    /* Fresh slot numbers reserved for this cache's owner (see slot_new);
+     * owner only. */
+    uint32_t         fresh_next, fresh_end;
 };
 
 struct bp_pool {
