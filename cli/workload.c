@@ -306,11 +306,30 @@ static void run_random(worker *w)
     publish(w, w->releases);
 }
 
+/* Waiting for the other end of a ring: spin briefly (the other thread is
+ * usually running and about to make progress), then give the CPU away, so
+ * that the figure measures the pools rather than the scheduler when both
+ * threads have a core, and still progresses when they share one. */
+static void ring_wait(unsigned *spins)
+{
+    if (++*spins < 512) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ __volatile__("yield");
+#endif
+    } else {
+        *spins = 0;
+        sched_yield();
+    }
+}
+
 static void run_producer(worker *w)
 {
     phase *ph = w->ph;
     ring *out = &ph->rings[w->index];
     ring_slot s;
+    unsigned spins = 0;
     while (!ph->ops || w->gets < ph->ops) {
         if (!do_get(w, &s.it, &s.token))
             break;
@@ -320,7 +339,7 @@ static void run_producer(worker *w)
                 do_release(w, &s.it, s.token);
                 goto done;
             }
-            sched_yield();
+            ring_wait(&spins);
         }
         if ((w->gets & PUBLISH_MASK) == 0)
             publish(w, w->gets);
@@ -337,6 +356,7 @@ static void run_consumer(worker *w)
     phase *ph = w->ph;
     int c = w->index - ph->nprod;
     ring_slot s;
+    unsigned spins = 0;
     for (;;) {
         bool all_closed = true, any = false;
         /* Consumer c serves producers c, c + ncons, ... */
@@ -356,7 +376,7 @@ static void run_consumer(worker *w)
         if (all_closed)
             break;
         if (!any)
-            sched_yield();
+            ring_wait(&spins);
     }
     publish(w, w->releases);
 }
