@@ -141,10 +141,13 @@ static void buffer_drop(bp_buffer *b)
         buffer_free(b);
 }
 
-/* A ref made by bp_dup: free it, then drop the reference. */
-__attribute__((noinline)) static void unref_dup(bp_ref *r, bp_buffer *b)
+/* Everything but the common case of bp_unref. */
+__attribute__((noinline)) static void unref_general(bp_ref *r, bp_buffer *b)
 {
-    free(r);
+    /* The embedded first ref lives inside the buffer; others were malloc'd
+     * by bp_dup and are freed here. */
+    if (r != &b->self)
+        free(r);
     buffer_drop(b);
 }
 
@@ -155,11 +158,12 @@ void bp_unref(bp_ref **ref)
         return;
     bp_buffer *b = r->buffer;
     *ref = NULL;
-    /* The embedded first ref lives inside the buffer; others were malloc'd
-     * by bp_dup and are freed here. */
-    if (bpi_unlikely(r != &b->self))
-        return unref_dup(r, b);
-    buffer_drop(b);
+    /* The common case, without a stack frame: the sole (embedded) ref of a
+     * pool buffer goes back to its pool.  Acquire: as in buffer_drop. */
+    if (bpi_likely(r == &b->self) && bpi_likely(b->pool != NULL) &&
+        atomic_load_explicit(&b->refcount, memory_order_acquire) == 1)
+        return bpi_pool_release(b);
+    unref_general(r, b);
 }
 
 int bp_is_writable(const bp_ref *ref)
