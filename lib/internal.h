@@ -3,18 +3,9 @@
 #define BUFPOOL_INTERNAL_H
 
 #include "bufpool.h"
+#include "platform.h"   /* BPI_HIDDEN */
 
 #include <stdatomic.h>
-
-/* Internal functions shared between files: not exported, and called
- * directly (no PLT) inside the shared library. */
-#ifndef BPI_HIDDEN
-#  if defined(__GNUC__)
-#    define BPI_HIDDEN __attribute__((visibility("hidden")))
-#  else
-#    define BPI_HIDDEN
-#  endif
-#endif
 
 /* Data lives in the same allocation as the bp_buffer (bp_alloc): nothing to
  * free but the block itself. */

@@ -8,12 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef BPI_HIDDEN
-#  if defined(__GNUC__)
-#    define BPI_HIDDEN __attribute__((visibility("hidden")))
-#  else
-#    define BPI_HIDDEN
-#  endif
+/* Internal functions shared between files: not exported, and called
+ * directly (no PLT) inside the shared library. */
+#if defined(__GNUC__)
+#  define BPI_HIDDEN __attribute__((visibility("hidden")))
+#else
+#  define BPI_HIDDEN
 #endif
 
 /* malloc() for the library's own small objects (bp_ref, bp_buffer). */

@@ -569,6 +569,24 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
     return get_from_chain(p, tc, first);
 }
 
+/* In the owner's critical section, with n > 0 buffers cached: takes the
+ * top one (the most recently released).  *check: the pop went below the
+ * cache's peak mark (see peak_check). */
+static inline struct slot *tc_take(struct tcache *tc, unsigned n, bool *check)
+{
+    struct slot *sl = tc->items[--n];
+    /* Relaxed: only the owner writes n outside remote operations, which the
+     * handshake excludes; remote readers only take statistics. */
+    atomic_store_explicit(&tc->n, n, memory_order_relaxed);
+    /* Relaxed load+store, not an atomic increment: only the owner writes
+     * it; stats readers may see it a little late. */
+    atomic_store_explicit(&tc->reuses, atomic_load_explicit(
+                              &tc->reuses, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    *check = (int64_t)n < atomic_load_explicit(&tc->lw, memory_order_relaxed);
+    return sl;
+}
+
 /* Pops the top of this thread's cache; NULL when it is empty or cannot be
  * used. */
 static struct slot *tc_pop(bp_pool *p, struct tcache *tc)
@@ -583,13 +601,8 @@ static struct slot *tc_pop(bp_pool *p, struct tcache *tc)
         tc_leave(tc, s);
         return NULL;
     }
-    struct slot *sl = tc->items[--n];
-    atomic_store_explicit(&tc->n, n, memory_order_relaxed);
-    atomic_store_explicit(&tc->reuses, atomic_load_explicit(
-                              &tc->reuses, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    bool check = (int64_t)n < atomic_load_explicit(&tc->lw,
-                                                   memory_order_relaxed);
+    bool check;
+    struct slot *sl = tc_take(tc, n, &check);
     tc_leave(tc, s);
     if (check)
         peak_check(p, tc);
@@ -651,15 +664,8 @@ bp_ref *bp_pool_get(bp_pool *pool)
         tc_leave(tc, s);
         return get_counted(pool);
     }
-    struct slot *sl = tc->items[--n];
-    atomic_store_explicit(&tc->n, n, memory_order_relaxed);
-    /* Relaxed load+store, not an atomic increment: only the owner writes
-     * it; stats readers may see it a little late. */
-    atomic_store_explicit(&tc->reuses, atomic_load_explicit(
-                              &tc->reuses, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    bool check = (int64_t)n < atomic_load_explicit(&tc->lw,
-                                                   memory_order_relaxed);
+    bool check;
+    struct slot *sl = tc_take(tc, n, &check);
     tc_leave(tc, s);
     if (bpi_unlikely(check))
         return get_checked(pool, tc, sl);
