@@ -107,12 +107,6 @@ void bpi_wake_all(atomic_uint *word)
 #endif
 }
 
-unsigned bpi_ncpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_CONF);
-    return n < 1 ? 1u : n > 4096 ? 4096u : (unsigned)n;
-}
-
 int bpi_heavy_barrier_init(void)
 {
 #if defined(BPI_MEMBARRIER) && !defined(BPI_TSAN)

@@ -56,9 +56,6 @@ BPI_HIDDEN void bpi_heavy_barrier(void);
  * a short critical section; never on the get/release path). */
 BPI_HIDDEN void bpi_yield(void);
 
-/* Number of configured CPUs (at least 1). */
-BPI_HIDDEN unsigned bpi_ncpus(void);
-
 /* Poison/unpoison memory for AddressSanitizer; no-ops otherwise. */
 #if defined(__SANITIZE_ADDRESS__)
 #  define BPI_ASAN 1
