@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "platform.h"
+#include "pool_internal.h"   /* pool_release(): bp_unref's fast path */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -160,9 +161,10 @@ void bp_unref(bp_ref **ref)
     *ref = NULL;
     /* The common case, without a stack frame: the sole (embedded) ref of a
      * pool buffer goes back to its pool.  Acquire: as in buffer_drop. */
-    if (bpi_likely(r == &b->self) && bpi_likely(b->pool != NULL) &&
+    bp_pool *p;
+    if (bpi_likely(r == &b->self) && bpi_likely((p = b->pool) != NULL) &&
         atomic_load_explicit(&b->refcount, memory_order_acquire) == 1)
-        return bpi_pool_release(b);
+        return pool_release(p, b);
     unref_general(r, b);
 }
 

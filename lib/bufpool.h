@@ -29,6 +29,17 @@
  *   thread that drops the last reference of a pool buffer; pool_free is
  *   called exactly once, from the thread that made the pool go away.  None
  *   of them is called while the pool holds a lock (it has none).
+ *
+ * Environment
+ * -----------
+ * - On Linux, pools use the membarrier system call (private expedited,
+ *   registered when the first pool is made) so that the get/release fast
+ *   paths need no fence; bp_pool_trim() and a get at max_buffers then make
+ *   the process's running threads execute a barrier.  Where membarrier is
+ *   not available, or when BUFPOOL_NO_MEMBARRIER is set to a non-empty value
+ *   other than 0 before the first pool is made, every get and release takes
+ *   the general path instead (same results; a get+release pair costs about
+ *   2.5 times as much, 17 ns instead of 7 ns on a 2-core x86-64 VM).
  */
 #ifndef BUFPOOL_H
 #define BUFPOOL_H

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,6 +111,9 @@ void bpi_wake_all(atomic_uint *word)
 int bpi_heavy_barrier_init(void)
 {
 #if defined(BPI_MEMBARRIER) && !defined(BPI_TSAN)
+    const char *off = getenv("BUFPOOL_NO_MEMBARRIER");
+    if (off && *off && strcmp(off, "0") != 0)
+        return 0;
     long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
     if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
         return 0;

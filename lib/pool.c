@@ -32,13 +32,28 @@
  * to the depot, and its cache is adopted by the next new thread.
  *
  * The owner/remote handshake (Dekker with an asymmetric fence): the owner
- * stores an odd seq, then loads req; a remote stores req, then (when
+ * stores busy = 1, then loads req; a remote stores req, then (when
  * bpi_light) runs bpi_heavy_barrier() - Linux membarrier, which makes every
- * running thread of the process execute a full barrier - and loads seq.
+ * running thread of the process execute a full barrier - and loads busy.
  * Either the owner sees req and leaves the cache alone (it then uses the
- * depot), or the remote sees the odd seq and waits for the owner's short
- * critical section to end.  Without membarrier (or under ThreadSanitizer)
- * both sides use seq_cst instead: correct, a little slower.
+ * depot), or the remote sees busy and waits for the owner's short critical
+ * section to end.  Under ThreadSanitizer both sides use seq_cst instead.
+ *
+ * The fast paths (bp_pool_get, and pool_release inlined into bp_unref) are
+ * a few dozen instructions with no call, no fence and no atomic
+ * read-modify-write.  They find this thread's cache in a small TLS table by
+ * a key the pool stores (tl_key), which is the pool's id only when the fast
+ * paths apply: in light mode (or under TSan) and for pools with no
+ * per-buffer work (ZERO, POISON, reset); otherwise it matches nothing and
+ * every operation takes the general path, which does the same with
+ * tc_enter.  Instead of req, each fast path loads one "gate" word that also
+ * carries its own limit: a get pops while n > floor (the peak mark, below),
+ * a release pushes while n < cap (cache_max); a remote closes both gates
+ * right after setting req (tc_block) and opens them before clearing it.
+ * n shares a word with the cache's count of gets (np), so a get updates
+ * both with one add.  Without membarrier (old kernels, seccomp, or
+ * BUFPOOL_NO_MEMBARRIER) owners would need a seq_cst store, so there are no
+ * fast paths at all: correct, about 2.5 times the cost per operation.
  *
  * The depot and the empty list are stacks of slot numbers whose head is one
  * 64-bit word changed by compare-and-swap: a 28-bit slot number (NIL empty,
@@ -53,7 +68,7 @@
  *   its link; seq_cst also orders it against the waiter handshake); pop
  *   CAS: seq_cst (acquire pairs with the push).  Link reads before a pop's
  *   CAS are relaxed: a stale value makes that CAS fail.
- * - Thread caches: see tc_enter/tc_leave and bpi_tc_collect.
+ * - Thread caches: see tc_begin, tc_block/tc_unblock and bpi_tc_collect.
  * - Statistics and peak-tracking marks are relaxed: they order nothing and
  *   are exact once the operations that changed them completed.
  * - refs (buffers + handle) and waiters are seq_cst where a "publish, then
@@ -78,7 +93,8 @@
  * that takes its count below lw, and every slow path, recomputes in_use
  * from the shards and raises the peak (see peak_check for the credit
  * scheme).  The peak is exact when operations do not overlap; in steady
- * state no check runs.
+ * state no check runs.  The get fast path compares n with floor =
+ * max(lw, 0), which tests "not empty" and "no check due" at once.
  */
 #include "config.h"
 
@@ -95,11 +111,6 @@ _Static_assert(BP_POOL_MAX_BUFFERS < CLOSED, "slot numbers below CLOSED");
 _Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
 
 static atomic_uint_fast64_t pool_counter;
-
-static inline struct slot *slot_of(bp_buffer *b)
-{
-    return (struct slot *)(void *)((char *)b - offsetof(struct slot, buf));
-}
 
 /* Tagged stack of single slots or chains (depot, empty list). */
 static void stack_push(_Atomic uint64_t *head, struct slot *sl,
@@ -367,7 +378,7 @@ static int64_t idle_now(const bp_pool *p)
     uint64_t out = atomic_load_explicit(&q->transit_out, memory_order_relaxed);
     int64_t idle = atomic_load_explicit(&q->depot_count, memory_order_relaxed);
     FOR_EACH_TC(p, tc)
-        idle += atomic_load_explicit(&tc->n, memory_order_relaxed);
+        idle += tc_n(tc);
     uint64_t in = atomic_load_explicit(&q->transit_in, memory_order_relaxed);
     return idle + (int64_t)(in - out);
 }
@@ -375,7 +386,7 @@ static int64_t idle_now(const bp_pool *p)
 /* Pops a cache may still do without a peak check (never negative). */
 static int64_t tc_credit(struct tcache *tc)
 {
-    int64_t c = (int64_t)atomic_load_explicit(&tc->n, memory_order_relaxed) -
+    int64_t c = (int64_t)tc_n(tc) -
                 atomic_load_explicit(&tc->lw, memory_order_relaxed);
     return c > 0 ? c : 0;
 }
@@ -427,17 +438,14 @@ static void peak_check(bp_pool *p, struct tcache *s)
         if (c > take)
             c = take;
         if (c > 0) {
-            atomic_store_explicit(&t->lw, atomic_load_explicit(&t->lw,
-                                  memory_order_relaxed) + c,
-                                  memory_order_relaxed);
+            tc_set_lw(t, atomic_load_explicit(&t->lw, memory_order_relaxed) +
+                             c);
             take -= c;
         }
     }
     if (s) {
         int64_t give = (budget > others ? budget - others : 0) + move;
-        atomic_store_explicit(&s->lw, (int64_t)atomic_load_explicit(
-                                  &s->n, memory_order_relaxed) - give,
-                              memory_order_relaxed);
+        tc_set_lw(s, (int64_t)tc_n(s) - give);
     }
 }
 
@@ -452,7 +460,8 @@ __attribute__((noinline)) static bp_ref *hand_out_flags(const bp_pool *p,
     return &b->self;
 }
 
-static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl)
+/* Hands out a buffer of a pool without BP_POOL_ZERO or BP_POOL_POISON. */
+static inline bp_ref *hand_out_plain(struct slot *sl)
 {
     bp_buffer *b = &sl->buf;
     /* Relaxed: the slot became ours through an acquire pop, the handshake,
@@ -460,9 +469,15 @@ static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl)
     atomic_store_explicit(&b->refcount, 1, memory_order_relaxed);
     b->self.data = b->data;
     b->self.size = b->size;
-    if (bpi_unlikely(p->flags & (BP_POOL_ZERO | BP_POOL_POISON)))
-        return hand_out_flags(p, b);
     return &b->self;
+}
+
+static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl)
+{
+    bp_ref *r = hand_out_plain(sl);
+    if (bpi_unlikely(p->flags & (BP_POOL_ZERO | BP_POOL_POISON)))
+        return hand_out_flags(p, &sl->buf);
+    return r;
 }
 
 static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
@@ -506,8 +521,7 @@ static size_t tc_fill(bp_pool *p, struct tcache *tc, uint32_t i)
         tc->items[n++] = sl;
         i = atomic_load_explicit(&sl->next, memory_order_relaxed);
     }
-    /* Relaxed: read remotely only as statistics. */
-    atomic_store_explicit(&tc->n, n, memory_order_relaxed);
+    tc_set_n(tc, n);
     return n + depot_put_chain(p, i);
 }
 
@@ -519,13 +533,12 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
     uint32_t rest = atomic_load_explicit(&sl->next, memory_order_relaxed);
     size_t placed = 0;
     if (rest != NIL) {
-        unsigned s = tc ? tc_enter(tc) : 0;
-        if (s) {
-            if (atomic_load_explicit(&tc->n, memory_order_relaxed) == 0)
+        if (tc && tc_enter(tc)) {
+            if (tc_n(tc) == 0)
                 placed = tc_fill(p, tc, rest);
             else
                 placed = depot_put_chain(p, rest);
-            tc_leave(tc, s);
+            tc_leave(tc);
         } else {
             placed = depot_put_chain(p, rest);
         }
@@ -569,21 +582,14 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
     return get_from_chain(p, tc, first);
 }
 
-/* In the owner's critical section, with n > 0 buffers cached: takes the
- * top one (the most recently released).  *check: the pop went below the
- * cache's peak mark (see peak_check). */
-static inline struct slot *tc_take(struct tcache *tc, unsigned n, bool *check)
+/* In the owner's critical section, with np's n > 0 buffers cached: takes
+ * the top one (the most recently released) and counts the get. */
+static inline struct slot *tc_take(struct tcache *tc, uint64_t np)
 {
-    struct slot *sl = tc->items[--n];
-    /* Relaxed: only the owner writes n outside remote operations, which the
-     * handshake excludes; remote readers only take statistics. */
-    atomic_store_explicit(&tc->n, n, memory_order_relaxed);
-    /* Relaxed load+store, not an atomic increment: only the owner writes
-     * it; stats readers may see it a little late. */
-    atomic_store_explicit(&tc->reuses, atomic_load_explicit(
-                              &tc->reuses, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    *check = (int64_t)n < atomic_load_explicit(&tc->lw, memory_order_relaxed);
+    /* items - 1: index n, not n - 1, which would need widening. */
+    struct slot *sl = (tc->items - 1)[np & NP_N];
+    /* Relaxed: see tc_n. */
+    atomic_store_explicit(&tc->np, np - 1 + NP_POP, memory_order_relaxed);
     return sl;
 }
 
@@ -591,19 +597,19 @@ static inline struct slot *tc_take(struct tcache *tc, unsigned n, bool *check)
  * used. */
 static struct slot *tc_pop(bp_pool *p, struct tcache *tc)
 {
-    unsigned s = tc_enter(tc);
-    if (!s)
+    if (!tc_enter(tc))
         return NULL;
-    /* Relaxed: only the owner writes n outside remote operations, which the
-     * handshake excludes; remote readers only take statistics. */
-    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (n == 0) {
-        tc_leave(tc, s);
+    /* Relaxed: see tc_n. */
+    uint64_t np = atomic_load_explicit(&tc->np, memory_order_relaxed);
+    if ((np & NP_N) == 0) {
+        tc_leave(tc);
         return NULL;
     }
-    bool check;
-    struct slot *sl = tc_take(tc, n, &check);
-    tc_leave(tc, s);
+    struct slot *sl = tc_take(tc, np);
+    /* The pop went below the cache's peak mark (see peak_check). */
+    bool check = (int64_t)(np & NP_N) <=
+                 atomic_load_explicit(&tc->lw, memory_order_relaxed);
+    tc_leave(tc);
     if (check)
         peak_check(p, tc);
     return sl;
@@ -633,43 +639,33 @@ __attribute__((noinline)) static bp_ref *get_counted(bp_pool *pool)
     return r;
 }
 
-__attribute__((noinline)) static bp_ref *get_checked(bp_pool *p,
-                                                     struct tcache *tc,
-                                                     struct slot *sl)
-{
-    peak_check(p, tc);
-    return hand_out(p, sl);
-}
-
 bp_ref *bp_pool_get(bp_pool *pool)
 {
-    /* The fast path: this thread's cache is known, free and has a buffer.
+    /* The fast path: this thread's cache is known, free and has a buffer
+     * above its peak mark, and the pool has no per-buffer work (tl_key).
      * It calls nothing (everything else is a tail call), so it needs no
      * stack frame; get_counted() redoes the general case from scratch. */
     if (bpi_unlikely(!pool))
         return get_counted(pool);
-    struct tcache *tc = tc_lookup_fast(pool);
-    if (bpi_unlikely(!tc))
+    tl_ref e = tl_entry_at(pool->tl_where);
+    if (bpi_unlikely(e->id != pool->tl_key))
         return get_counted(pool);
-    unsigned s = tc_begin(tc);
-    /* n only after req: a remote thread that emptied the cache published
-     * the new n before clearing req, which tc_blocked loads with acquire. */
-    if (bpi_unlikely(tc_blocked(tc))) {
-        tc_leave(tc, s);
+    struct tcache *tc = e->tc;
+    tc_begin(tc, TC_FAST_LIGHT);
+    /* The floor is the Dekker load (see tc_begin: closed while a remote
+     * request is pending), seq_cst for acquire: n only after it, because a
+     * remote thread that emptied the cache published the new n before
+     * opening the gate.  Relaxed: see tc_pop. */
+    unsigned floor = atomic_load_explicit(&tc->floor, memory_order_seq_cst);
+    uint64_t np = atomic_load_explicit(&tc->np, memory_order_relaxed);
+    if (bpi_unlikely((np & NP_N) <= floor)) {
+        tc_leave(tc);
         return get_counted(pool);
     }
-    /* Relaxed: see tc_pop. */
-    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (bpi_unlikely(n == 0)) {
-        tc_leave(tc, s);
-        return get_counted(pool);
-    }
-    bool check;
-    struct slot *sl = tc_take(tc, n, &check);
-    tc_leave(tc, s);
-    if (bpi_unlikely(check))
-        return get_checked(pool, tc, sl);
-    return hand_out(pool, sl);
+    /* Above the floor: no peak check due (see tc_pop). */
+    struct slot *sl = tc_take(tc, np);
+    tc_leave(tc);
+    return hand_out_plain(sl);
 }
 
 bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
@@ -722,23 +718,17 @@ bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
 /* Pushes onto this thread's cache; false when it cannot be used. */
 static bool tc_push(bp_pool *p, struct tcache *tc, struct slot *sl)
 {
-    unsigned s = tc_enter(tc);
-    if (!s)
+    if (!tc_enter(tc))
         return false;
-    /* Relaxed: see tc_pop. */
-    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (n >= p->cache_max) {
+    if (tc_n(tc) >= p->cache_max)
         bpi_tc_flush(tc, p->cache_max / 2 + 1);
-        n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    }
-    tc->items[n] = sl;
-    atomic_store_explicit(&tc->n, n + 1, memory_order_relaxed);
+    tc_put(tc, sl, atomic_load_explicit(&tc->np, memory_order_relaxed));
     /* Inside the critical section the pool cannot go away.  Relaxed: a
      * waiter that is not seen here collects this cache after announcing
      * itself (see "Waiting"). */
     if (atomic_load_explicit(&p->waiters, memory_order_relaxed))
         wake_waiters(p);
-    tc_leave(tc, s);
+    tc_leave(tc);
     return true;
 }
 
@@ -775,41 +765,20 @@ __attribute__((noinline)) static void release_slow(bp_pool *p, struct slot *sl)
     pool_unref(p, 1);
 }
 
-/* A waiter is announced: wake it from inside the critical section (where
- * the pool cannot go away), then leave. */
-__attribute__((noinline)) static void release_wake(bp_pool *p,
-                                                   struct tcache *tc,
-                                                   unsigned s)
+BPI_HIDDEN void bpi_release_wake(bp_pool *p, struct tcache *tc)
 {
     wake_waiters(p);
-    tc_leave(tc, s);
+    tc_leave(tc);
+}
+
+BPI_HIDDEN void bpi_release_slow(bp_pool *p, bp_buffer *b)
+{
+    release_slow(p, slot_of(b));
 }
 
 void bpi_pool_release(bp_buffer *b)
 {
-    /* The fast path, like bp_pool_get's: no calls but tail calls. */
-    struct slot *sl = slot_of(b);
-    bp_pool *p = b->pool;
-    struct tcache *tc = tc_lookup_fast(p);
-    if (bpi_unlikely(p->on_release) || bpi_unlikely(!tc))
-        return release_slow(p, sl);
-    unsigned s = tc_begin(tc);
-    if (bpi_unlikely(tc_blocked(tc))) {
-        tc_leave(tc, s);
-        return release_slow(p, sl);
-    }
-    /* Relaxed, and only after req: see bp_pool_get. */
-    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
-    if (bpi_unlikely(n >= p->cache_max)) {
-        tc_leave(tc, s);
-        return release_slow(p, sl);
-    }
-    tc->items[n] = sl;
-    atomic_store_explicit(&tc->n, n + 1, memory_order_relaxed);
-    /* Relaxed: see tc_push. */
-    if (bpi_unlikely(atomic_load_explicit(&p->waiters, memory_order_relaxed)))
-        return release_wake(p, tc, s);
-    tc_leave(tc, s);
+    pool_release(b->pool, b);
 }
 
 /* ---- creation, trim, uninit, stats --------------------------------------- */
@@ -851,6 +820,9 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
     p->reset = cfg->reset;
     p->pool_free = cfg->pool_free;
     p->on_release = cfg->reset || (cfg->flags & BP_POOL_POISON);
+    p->tl_key = bpi_tl_key(p->id, p->on_release ||
+                                      (p->flags & BP_POOL_ZERO));
+    p->tl_where = bpi_tl_where(p->id);
     /* Big buffers: cache fewer per thread, so that idle memory held for a
      * thread stays near CACHE_BYTES; never fewer than CACHE_MIN, which
      * covers the buffers a thread usually holds at once. */
@@ -1022,7 +994,7 @@ int bp_pool_get_stats(const bp_pool *pool, bp_pool_stats *out)
     uint64_t reuses = atomic_load_explicit(&p->slow_reuses,
                                            memory_order_relaxed);
     FOR_EACH_TC(p, tc)
-        reuses += atomic_load_explicit(&tc->reuses, memory_order_relaxed);
+        reuses += tc_pops(tc);
     memset(out, 0, sizeof(*out));
     out->reuses = reuses;
     out->allocs = atomic_load_explicit(&p->allocs, memory_order_relaxed);

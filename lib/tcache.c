@@ -39,7 +39,7 @@ void bpi_tc_flush(struct tcache *tc, unsigned k)
 {
     /* In the owner's critical section (or after the thread's last one):
      * items are ours.  The k oldest go to the depot as one chain. */
-    unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
+    unsigned n = tc_n(tc);
     if (k > n)
         k = n;
     if (!k)
@@ -55,9 +55,8 @@ void bpi_tc_flush(struct tcache *tc, unsigned k)
      * moves, so a concurrent stats read cannot miss it (see idle_now);
      * moving k to the depot keeps this cache's credit (n - lw). */
     atomic_fetch_add_explicit(&p->transit_in, k, memory_order_relaxed);
-    atomic_store_explicit(&tc->n, n - k, memory_order_relaxed);
-    atomic_store_explicit(&tc->lw, atomic_load_explicit(&tc->lw,
-                          memory_order_relaxed) - k, memory_order_relaxed);
+    tc_set_n(tc, n - k);
+    tc_set_lw(tc, atomic_load_explicit(&tc->lw, memory_order_relaxed) - k);
     bpi_depot_put(p, first, k);
     atomic_fetch_add_explicit(&p->transit_out, k, memory_order_relaxed);
 }
@@ -74,11 +73,10 @@ static void thread_exit(void *unused)
     for (; tc; tc = next) {
         next = tc->tnext;
         for (;;) {
-            unsigned s = tc_enter(tc);
-            if (s) {
+            if (tc_enter(tc)) {
                 /* Not closed: the pool lives at least until we leave. */
                 bpi_tc_flush(tc, CACHE_MAX);
-                tc_leave(tc, s);
+                tc_leave(tc);
                 break;
             }
             /* Acquire: after REQ_CLOSED the pool may be gone. */
@@ -124,6 +122,7 @@ static struct tcache *adopt_or_create(bp_pool *p)
     memset(tc, 0, sizeof(*tc));
     atomic_init(&tc->owner, tl_thread);
     atomic_init(&tc->refs, 2);
+    atomic_init(&tc->cap, p->cache_max);
     tc->pool_id = p->id;
     tc->pool = p;
     struct tcache *head = atomic_load_explicit(&p->tcaches,
@@ -182,6 +181,7 @@ BPI_HIDDEN struct tcache *bpi_tc_lookup_slow(bp_pool *p)
          * closed here and close tc ourselves so nothing is cached in it. */
         if (atomic_load_explicit(&p->closed, memory_order_seq_cst)) {
             atomic_store_explicit(&tc->req, REQ_CLOSED, memory_order_seq_cst);
+            tc_block(tc);
             return NULL;
         }
     }
@@ -200,7 +200,7 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
         if (tc == self)
             continue;
         /* Relaxed: a hint; only a steal (all == false) may skip on it. */
-        if (!all && !atomic_load_explicit(&tc->n, memory_order_relaxed))
+        if (!all && !tc_n(tc))
             continue;
         /* Acquire: one remote at a time; the previous one's changes to
          * items are visible.  Every remote claims caches in registry order,
@@ -213,16 +213,17 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
             atomic_store_explicit(&tc->rbusy, 0, memory_order_release);
             continue;
         }
-        /* seq_cst: the Dekker store, paired with the owner's seq store. */
+        /* seq_cst: the Dekker store, paired with the owner's busy store. */
         atomic_store_explicit(&tc->req, close ? REQ_CLOSED : REQ_BUSY,
                               memory_order_seq_cst);
+        tc_block(tc);
         tc->rnext = sel;
         sel = tc;
     }
     if (!sel)
         return NIL;
     /* 2. One heavy barrier for all of them: an owner that entered before it
-     *    shows an odd seq below; one that enters after it sees req. */
+     *    shows busy below; one that enters after it sees req. */
     if (bpi_light)
         bpi_heavy_barrier();
     /* 3. Wait for each owner to leave, then empty its cache. */
@@ -230,9 +231,9 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
     for (tc = sel; tc; tc = sel) {
         sel = tc->rnext;
         /* seq_cst (acquire at least): the owner's items are visible. */
-        while (atomic_load_explicit(&tc->seq, memory_order_seq_cst) & 1)
+        while (atomic_load_explicit(&tc->busy, memory_order_seq_cst))
             bpi_yield();
-        unsigned n = atomic_load_explicit(&tc->n, memory_order_relaxed);
+        unsigned n = tc_n(tc);
         /* Relaxed: statistics.  Count them in transit before they leave the
          * cache, so idle is never under-counted. */
         atomic_fetch_add_explicit(&p->transit_in, n, memory_order_relaxed);
@@ -243,16 +244,33 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
         }
         *count += n;
         /* Relaxed: statistics; the victim keeps its credit (n - lw). */
-        atomic_store_explicit(&tc->n, 0, memory_order_relaxed);
-        atomic_store_explicit(&tc->lw, atomic_load_explicit(&tc->lw,
-                              memory_order_relaxed) - n, memory_order_relaxed);
+        tc_set_n(tc, 0);
+        tc_set_lw(tc, atomic_load_explicit(&tc->lw, memory_order_relaxed) - n);
         /* Release: our changes to items happen-before the owner's next
-         * critical section (it loads req with acquire). */
-        if (!close)
+         * critical section (it loads a gate or req with acquire). */
+        if (!close) {
+            tc_unblock(tc, p->cache_max);
             atomic_store_explicit(&tc->req, REQ_NONE, memory_order_release);
+        }
         atomic_store_explicit(&tc->rbusy, 0, memory_order_release);
     }
     return first;
+}
+
+uintptr_t bpi_tl_where(uint64_t id)
+{
+    uintptr_t k = id & (TL_MAP - 1);
+#ifdef TL_SEG_FS
+    /* The x86-64 TLS ABI keeps the thread pointer at %fs:0. */
+    return (uintptr_t)&bpi_tl_map[k] - (uintptr_t)*(const __seg_fs uintptr_t *)0;
+#else
+    return k;
+#endif
+}
+
+uint64_t bpi_tl_key(uint64_t id, bool slow_ops)
+{
+    return (bpi_light || !TC_FAST_LIGHT) && !slow_ops ? id : TL_NO_KEY;
 }
 
 void bpi_tc_pool_gone(bp_pool *p)

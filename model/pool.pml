@@ -7,8 +7,10 @@
  *
  * Variants (expected to FAIL; they show the checks are not vacuous):
  *   -DNOTAG    depot pops do not increment the head's tag (no ABA protection)
- *   -DNOFENCE  the owner's req load is done before its seq store (what the
- *              hardware may do without the seq_cst/membarrier fence)
+ *   -DNOFENCE  the owner's req (or gate) load is done before its busy store
+ *              (what the hardware may do without the seq_cst/membarrier
+ *              fence)
+ *   -DNOGATE   a remote sets req but does not close the fast paths' gates
  *
  * Properties (assert): a buffer is handed out only when nobody holds it; the
  * owner and a remote thread are never both inside a cache; every buffer that
@@ -48,14 +50,16 @@
 
 /* ---- shared state ------------------------------------------------------ */
 
-/* struct tcache: items/n are the owner's; seq (odd: owner inside), req
- * (REQ_BUSY: a remote is using it), rbusy (one remote at a time).
- * ocs/rcs are ghosts: owner / remote inside the cache. */
+/* struct tcache: items/n are the owner's; busy (owner inside), req
+ * (REQ_BUSY: a remote is using it), gate (the fast paths' floor/cap closed
+ * by tc_block: set after req, cleared before it), rbusy (one remote at a
+ * time).  ocs/rcs are ghosts: owner / remote inside the cache. */
 typedef tcache {
     byte items[CM];
     byte n;
-    bit  seq;          /* only the parity of seq matters */
+    bit  busy;
     bit  req;          /* REQ_NONE 0, REQ_BUSY 1 (REQ_CLOSED: not modelled) */
+    bit  gate;         /* floor = FLOOR_CLOSED and cap = 0 */
     bit  rbusy;
     bit  ocs;          /* ghost */
     bit  rcs           /* ghost */
@@ -151,32 +155,38 @@ inline take(b)
     nheld++
 }
 
-/* tc_enter: ok = 1 inside (req was REQ_NONE), 0 when a remote is there. */
+/* Entering a cache: ok = 1 inside, 0 when a remote is there.  fast = 1:
+ * a get/release fast path, which tests its gate (floor or cap); fast = 0:
+ * tc_enter (the general paths), which tests req.  The caller sets fast and
+ * clears it when done. */
 inline tc_enter()
 {
 #ifdef NOFENCE
-    /* The req load performed before the seq store becomes visible. */
+    /* The load performed before the busy store becomes visible. */
     d_step {
-        r = c[me].req;
-        printf("T%d: loads its req (%d) early\n", me, r)
+        if
+        :: fast -> r = c[me].gate; printf("T%d: loads its gate early (%d)\n", me, r)
+        :: else -> r = c[me].req; printf("T%d: loads its req early (%d)\n", me, r)
+        fi
     };
-    d_step { c[me].seq = 1; printf("T%d: stores its seq odd\n", me) };
+    d_step { c[me].busy = 1; printf("T%d: stores busy\n", me) };
     if
     :: d_step { r == 0 -> c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1; r = 0 }
-    :: r != 0 -> c[me].seq = 0; ok = 0; r = 0
+    :: r != 0 -> c[me].busy = 0; ok = 0; r = 0
     fi
 #else
-    c[me].seq = 1;                       /* seq_cst store: seq odd */
-    if                                   /* seq_cst load of req */
-    :: d_step { c[me].req == 0 -> c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1 }
-    :: c[me].req != 0 -> c[me].seq = 0; ok = 0
+    c[me].busy = 1;                      /* seq_cst store */
+    if                                   /* seq_cst load of the gate or req */
+    :: d_step { (fast -> c[me].gate : c[me].req) == 0 ->
+                c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1 }
+    :: (fast -> c[me].gate : c[me].req) != 0 -> c[me].busy = 0; ok = 0
     fi
 #endif
 }
 
 inline tc_leave()
 {
-    d_step { c[me].ocs = 0; c[me].seq = 0 }
+    d_step { c[me].ocs = 0; c[me].busy = 0 }
 }
 
 /* bpi_depot_put: pushes the chain tr[me] (pieces of CACHE_MAX = 63 >= CAP:
@@ -258,12 +268,15 @@ inline tc_flush()
     depot_put()
 }
 
-/* tc_push: ok = 1 when pend[me] went into the cache. */
+/* tc_push: ok = 1 when pend[me] went into the cache.  The fast path
+ * (pool_release) leaves a full cache to the general one (tc_push in
+ * release_slow), which flushes it. */
 inline tc_push()
 {
     tc_enter();
     if
-    :: ok ->
+    :: ok && fast && c[me].n >= CM -> tc_leave(); ok = 0
+    :: ok && !(fast && c[me].n >= CM) ->
         if
         :: c[me].n >= CM -> tc_flush()
         :: else
@@ -274,11 +287,12 @@ inline tc_push()
         };
         tc_leave()
     :: else
-    fi
+    fi;
+    fast = 0
 }
 
-/* bpi_pool_release -> tc_push, else release_slow -> tc_push again, else
- * the depot (a chain of one). */
+/* pool_release's fast path, else release_slow -> tc_push, else the depot
+ * (a chain of one). */
 inline release()
 {
     if
@@ -293,6 +307,7 @@ inline release()
         holder[b] = 0; pend[me] = b; nheld--; b = 0;
         check()
     };
+    fast = 1;
     tc_push();
     if
     :: !ok -> tc_push()
@@ -325,7 +340,8 @@ inline tc_pop()
         tc_leave()
     :: else
     fi;
-    ok = 0
+    ok = 0;
+    fast = 0
 }
 
 /* bpi_tc_collect(p, self = me, close = false, all): takes the idle
@@ -345,10 +361,13 @@ inline collect()
         if
         :: v != me && (c[v].n != 0 || all) ->  /* relaxed hint: skip empty */
             d_step { c[v].rbusy == 0 -> c[v].rbusy = 1 };
-            d_step {                     /* seq_cst: the Dekker store */
+            d_step {                     /* seq_cst: the Dekker stores */
                 c[v].req = 1;
                 printf("T%d: sets T%d's req\n", me, v)
             };
+#ifndef NOGATE
+            c[v].gate = 1;               /* tc_block */
+#endif
             claimed = claimed | (1 << v)
         :: else
         fi;
@@ -363,8 +382,8 @@ inline collect()
         v--;
         if
         :: claimed & (1 << v) ->
-            d_step { c[v].seq == 0 ->    /* seq_cst load: even */
-                printf("T%d: sees T%d's seq even: uses its cache\n", me, v);
+            d_step { c[v].busy == 0 ->   /* seq_cst load */
+                printf("T%d: sees T%d's busy clear: uses its cache\n", me, v);
                 c[v].rcs = 1; assert(c[v].ocs == 0) };
             d_step {
                 printf("T%d: collects %d buffers from T%d's cache\n", me, c[v].n, v);
@@ -378,7 +397,8 @@ inline collect()
                 c[v].n = 0; k = 0;
                 check()
             };
-            d_step { c[v].rcs = 0; c[v].req = 0 };   /* release */
+            d_step { c[v].rcs = 0; c[v].gate = 0 };  /* tc_unblock: release */
+            c[v].req = 0;                            /* release */
             c[v].rbusy = 0
         :: else
         fi
@@ -445,10 +465,16 @@ inline get_new()
     fi
 }
 
-/* get_once: cache, else depot, else (maybe) collect then depot, else new. */
+/* bp_pool_get's fast path, else get_once: cache, else depot, else (maybe)
+ * collect then depot, else new. */
 inline get()
 {
+    fast = 1;
     tc_pop();
+    if
+    :: !got -> tc_pop()
+    :: else
+    fi;
     if
     :: got -> skip
     :: else ->
@@ -478,7 +504,7 @@ proctype worker(byte me)
 {
     byte held[HOLD];
     byte nheld, gets, b, hi, ht, nx, k, v, r, claimed;
-    bit ok, got, all;
+    bit ok, got, all, fast;
 
     held[0] = NIL; held[1] = NIL;
     gets = (me == 0 -> GETS0 : GETS);
@@ -540,7 +566,8 @@ init
         do
         :: i < NT ->
             assert(tr[i] == NIL && pend[i] == NIL && c[i].req == 0 &&
-                   c[i].rbusy == 0 && c[i].seq == 0);
+                   c[i].rbusy == 0 && c[i].busy == 0 &&
+                   c[i].gate == 0);
             i++
         :: else -> break
         od

@@ -24,3 +24,10 @@ check_PROGRAMS += t/test_fault
 TESTS += t/test_fault
 t_test_fault_LDADD = lib/libbufpool.la
 t_test_fault_LDFLAGS = -static
+# Which path gets and releases take (fast or general), and the whole pool
+# suite again on the general path (BUFPOOL_NO_MEMBARRIER).
+check_PROGRAMS += t/test_pool_modes
+TESTS += t/test_pool_modes t/no-membarrier.sh
+t_test_pool_modes_LDADD = lib/libbufpool.la
+t_test_pool_modes_LDFLAGS = -static
+EXTRA_DIST += t/no-membarrier.sh
