@@ -734,8 +734,9 @@ static bool tc_push(bp_pool *p, struct tcache *tc, struct slot *sl)
 
 /* The general case of a release: reset/poison, find or make the cache,
  * flush it when full, fall back to the depot. */
-__attribute__((noinline)) static void release_slow(bp_pool *p, struct slot *sl)
+BPI_HIDDEN void bpi_release_slow(bp_pool *p, bp_buffer *b)
 {
+    struct slot *sl = slot_of(b);
     if (p->reset)
         p->reset(p->opaque, sl->buf.data, p->size);
     if (p->flags & BP_POOL_POISON) {
@@ -769,11 +770,6 @@ BPI_HIDDEN void bpi_release_wake(bp_pool *p, struct tcache *tc)
 {
     wake_waiters(p);
     tc_leave(tc);
-}
-
-BPI_HIDDEN void bpi_release_slow(bp_pool *p, bp_buffer *b)
-{
-    release_slow(p, slot_of(b));
 }
 
 void bpi_pool_release(bp_buffer *b)
@@ -819,9 +815,10 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
     p->opaque = cfg->opaque;
     p->reset = cfg->reset;
     p->pool_free = cfg->pool_free;
-    p->on_release = cfg->reset || (cfg->flags & BP_POOL_POISON);
-    p->tl_key = bpi_tl_key(p->id, p->on_release ||
-                                      (p->flags & BP_POOL_ZERO));
+    /* Work on every get or release: the general path does it. */
+    p->tl_key = bpi_tl_key(p->id, cfg->reset != NULL ||
+                                      (cfg->flags & (BP_POOL_ZERO |
+                                                     BP_POOL_POISON)));
     p->tl_where = bpi_tl_where(p->id);
     /* Big buffers: cache fewer per thread, so that idle memory held for a
      * thread stays near CACHE_BYTES; never fewer than CACHE_MIN, which

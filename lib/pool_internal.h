@@ -85,7 +85,6 @@ struct bp_pool {
     uintptr_t      tl_where;
     size_t         size, alloc_size, align, max;
     unsigned       flags;
-    bool           on_release;   /* reset or POISON: work before caching */
     unsigned       cache_max;    /* idle buffers per thread cache */
     bp_alloc_fn    alloc;
     bp_ref      *(*alloc1)(size_t size);
@@ -149,9 +148,10 @@ static inline uint32_t h_idx(uint64_t h) { return (uint32_t)(h & IDX_MASK); }
  * once without touching items.
  *
  * Memory orders: in light mode, a relaxed store + compiler barrier, because
- * a remote thread pairs its req store with bpi_heavy_barrier(), which orders
- * this store before our req load on every CPU; otherwise a seq_cst store
- * (Dekker: the remote's busy load or our req load sees the other's store).
+ * a remote thread pairs its req store (and tc_block's) with
+ * bpi_heavy_barrier(), which orders this store before our req (or gate) load
+ * on every CPU; otherwise a seq_cst store (Dekker: the remote's busy load or
+ * our load sees the other's store).
  * The req load is seq_cst (a plain load on x86, ldar on aarch64 - no dearer
  * than acquire): acquire makes the remote's changes to items, made before
  * it cleared req with release, visible. */
@@ -280,6 +280,8 @@ BPI_HIDDEN extern _Thread_local struct tl_entry bpi_tl_map[TL_MAP]
     __attribute__((tls_model("initial-exec")));
 #define TL_NO_KEY UINT64_MAX     /* no pool id, no empty entry */
 
+static inline unsigned tl_index(uint64_t id) { return id & (TL_MAP - 1); }
+
 /* Where the entry for pool p is, as a number computed once per pool: on
  * x86-64 with GCC or clang, its offset from the thread pointer (the same in
  * every thread for initial-exec TLS), so the fast paths read it with one
@@ -305,7 +307,7 @@ BPI_HIDDEN uint64_t bpi_tl_key(uint64_t id, bool slow_ops);
 /* This thread's cache for p: the table's, else from bpi_tc_lookup_slow. */
 static inline struct tcache *tc_lookup(bp_pool *p)
 {
-    const struct tl_entry *e = &bpi_tl_map[p->id & (TL_MAP - 1)];
+    const struct tl_entry *e = &bpi_tl_map[tl_index(p->id)];
     return bpi_likely(e->id == p->id) ? e->tc : bpi_tc_lookup_slow(p);
 }
 

@@ -185,7 +185,7 @@ BPI_HIDDEN struct tcache *bpi_tc_lookup_slow(bp_pool *p)
             return NULL;
         }
     }
-    bpi_tl_map[p->id & (TL_MAP - 1)] = (struct tl_entry){ p->id, tc };
+    bpi_tl_map[tl_index(p->id)] = (struct tl_entry){ p->id, tc };
     return tc;
 }
 
@@ -259,7 +259,7 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
 
 uintptr_t bpi_tl_where(uint64_t id)
 {
-    uintptr_t k = id & (TL_MAP - 1);
+    unsigned k = tl_index(id);
 #ifdef TL_SEG_FS
     /* The x86-64 TLS ABI keeps the thread pointer at %fs:0. */
     return (uintptr_t)&bpi_tl_map[k] - (uintptr_t)*(const __seg_fs uintptr_t *)0;

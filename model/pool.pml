@@ -270,7 +270,7 @@ inline tc_flush()
 
 /* tc_push: ok = 1 when pend[me] went into the cache.  The fast path
  * (pool_release) leaves a full cache to the general one (tc_push in
- * release_slow), which flushes it. */
+ * bpi_release_slow), which flushes it. */
 inline tc_push()
 {
     tc_enter();
@@ -291,7 +291,7 @@ inline tc_push()
     fast = 0
 }
 
-/* pool_release's fast path, else release_slow -> tc_push, else the depot
+/* pool_release's fast path, else bpi_release_slow -> tc_push, else the depot
  * (a chain of one). */
 inline release()
 {
