@@ -586,8 +586,8 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
  * the top one (the most recently released) and counts the get. */
 static inline struct slot *tc_take(struct tcache *tc, uint64_t np)
 {
-    /* items - 1: index n, not n - 1, which would need widening. */
-    struct slot *sl = (tc->items - 1)[np & NP_N];
+    /* A 64-bit index: n - 1 folds into the load's displacement. */
+    struct slot *sl = tc->items[(np & NP_N) - 1];
     /* Relaxed: see tc_n. */
     atomic_store_explicit(&tc->np, np - 1 + NP_POP, memory_order_relaxed);
     return sl;
