@@ -14,8 +14,8 @@
  *   - a *thread cache* per (thread, pool) (tcache.c): an array of up to
  *     cache_max slots (min(63, max(8, 4 MiB / size))), used by its owner
  *     thread with plain loads and stores - no atomic read-modify-write, no
- *     shared cache line - inside a critical section marked by an odd
- *     sequence number.  Get pops the most recently released buffer (LIFO,
+ *     shared cache line - inside a critical section marked by a busy
+ *     flag.  Get pops the most recently released buffer (LIFO,
  *     cache-warm); release pushes.
  *   - the *depot*: a lock-free stack of whole chains ("magazines") shared by
  *     all threads.  A release into a full cache moves its oldest half to

@@ -80,7 +80,7 @@ struct bp_pool {
     /* Read-mostly configuration. */
     uint64_t       id;           /* unique for the process's lifetime */
     /* What the get/release fast paths look for in this thread's lookup
-     * table (see tc_fast): id when they may be used, else TL_NO_KEY. */
+     * table (see bpi_tl_key): id when they may be used, else TL_NO_KEY. */
     uint64_t       tl_key;
     uintptr_t      tl_where;
     size_t         size, alloc_size, align, max;
@@ -353,8 +353,9 @@ static inline void tc_put(struct tcache *tc, struct slot *sl, uint64_t np)
 
 /* Gives b, whose last reference was dropped, back to its pool p.  Inline,
  * because bp_unref() is the release fast path: it calls nothing but tail
- * calls, so neither function needs a stack frame.  Used only in light mode
- * or under ThreadSanitizer (see bpi_tl_key). */
+ * calls, so neither function needs a stack frame.  Its fast part runs only
+ * in light mode or under ThreadSanitizer (see bpi_tl_key); otherwise the
+ * key never matches and it goes straight to bpi_release_slow. */
 static inline void pool_release(bp_pool *p, bp_buffer *b)
 {
     tl_ref e = tl_entry_at(p->tl_where);
