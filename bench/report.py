@@ -353,7 +353,7 @@ class Report:
                "After each target run above (statistics of bufpool's median "
                "run, warm-up included): `allocs ≤ peak_in_use + threads × "
                "cache`, where cache = min(63, max(8, 4 MiB / size)) buffers "
-               "per thread (`BP_POOL_CACHE_SLACK`, lib/bufpool.h).  FFmpeg's "
+               "per thread (`BP_POOL_CACHE_MAX`, lib/bufpool.h).  FFmpeg's "
                "allocations are shown for comparison (it never frees before "
                "uninit, so its allocs are its peak).", "",
                "| run | threads | size | bufpool allocs | peak_in_use "

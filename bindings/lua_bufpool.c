@@ -345,7 +345,7 @@ int bp_lua_pool_new(lua_State *L)
     lbp_pool *p;
     lua_Integer size = check_int(L, 1, "size");
 
-    memset(&cfg, 0, sizeof cfg);
+    bp_pool_config_init(&cfg);
     if (size <= 0)
         luaL_argerror(L, 1, lua_pushfstring(L, "size must be > 0, got %I", size));
     cfg.size = (size_t)size;
@@ -466,7 +466,7 @@ static int pool_trim(lua_State *L)
 static int pool_stats(lua_State *L)
 {
     lbp_pool *p = check_pool(L, 1);
-    bp_pool_stats st;
+    bp_pool_stats st = BP_POOL_STATS_INIT;
     int r = bp_pool_get_stats(p->pool, &st);
 
     if (r < 0)

@@ -506,7 +506,7 @@ typedef struct bpy_pool {} bpy_pool;
         bp_pool_config cfg;
         bpy_pool *p;
         int z = 0, po = 0;
-        memset(&cfg, 0, sizeof(cfg));
+        bp_pool_config_init(&cfg);
         cfg.align = 64;
         if (bpy_size_arg(size, "size", &cfg.size) < 0)
             return NULL;
@@ -647,7 +647,7 @@ Counters of the pool: gets, reuses, allocs, failures (get calls that
 failed), in_use, idle, peak_in_use.  Exact when no other thread is using
 the pool at the same time.";
     PyObject *stats() {
-        bp_pool_stats st;
+        bp_pool_stats st = BP_POOL_STATS_INIT;
         int r;
         if (!bpy_pool_open($self))
             return NULL;

@@ -22,14 +22,13 @@ static int bufpool_open(const bench_config *cfg, void **ctxp)
     bufpool_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return -ENOMEM;
-    bp_pool_config pc = {
+    bp_pool_config pc = BP_POOL_CONFIG(
         .size = cfg->size,
         .align = cfg->align,
         .min_buffers = cfg->min_buffers,
         .max_buffers = cfg->max_buffers,
         .flags = (cfg->zero ? BP_POOL_ZERO : 0) |
-                 (cfg->poison ? BP_POOL_POISON : 0),
-    };
+                 (cfg->poison ? BP_POOL_POISON : 0));
     c->pool = bp_pool_new(&pc);
     if (!c->pool) {
         int e = errno ? errno : ENOMEM;
@@ -66,7 +65,7 @@ static void bufpool_release(void *ctx, bench_item *it)
 static void bufpool_stats(void *ctx, uint64_t gets, impl_stats *out)
 {
     bufpool_ctx *c = ctx;
-    bp_pool_stats st;
+    bp_pool_stats st = BP_POOL_STATS_INIT;
     (void)gets;
     out->allocs = out->reuses = out->peak_in_use = -1;
     out->in_use = out->idle = -1;

@@ -440,6 +440,7 @@ static void check_pool(ptrack *t, bp_pool *h)
 {
     bp_pool_stats st;
     memset(&st, 0xEE, sizeof st);
+    st.struct_size = sizeof st;
     REQUIRE(bp_pool_get_stats(h, &st) == 0, "");
     if (st.gets != t->gets || st.reuses != t->reuses ||
         st.allocs != t->allocs || st.failures != t->failures ||
@@ -609,14 +610,13 @@ static void op_pool_new(reader *r)
         t->fault_at = fa & 63;
         t->fault_kind = fa & 0x40 ? F_SMALL : F_NULL;
     }
-    bp_pool_config cfg = {
+    bp_pool_config cfg = BP_POOL_CONFIG(
         .size = t->size, .align = t->align, .min_buffers = t->min,
         .max_buffers = t->max, .flags = t->flags,
         .alloc = t->alloc_mode == A_LIB ? NULL : alloc_cb,
         .opaque = t->opaque,
         .reset = t->reset_mode ? reset_cb : NULL,
-        .pool_free = t->has_pool_free ? pool_free_cb : NULL,
-    };
+        .pool_free = t->has_pool_free ? pool_free_cb : NULL);
     errno = 0;
     bp_pool *h = bp_pool_new(&cfg);
     int err = errno;
@@ -1099,7 +1099,7 @@ static void op_queries(reader *r)
     REQUIRE(bp_opaque(NULL) == NULL && errno == EINVAL, "");
     errno = 0;
     REQUIRE(bp_pool_buffer_opaque(NULL) == NULL && errno == EINVAL, "");
-    bp_pool_stats st;
+    bp_pool_stats st = BP_POOL_STATS_INIT;
     REQUIRE(bp_pool_get_stats(NULL, &st) == -EINVAL, "");
     for (int p = 0; p < NPOOLS; p++)
         if (pools[p].h)

@@ -153,15 +153,25 @@ typedef struct bp_pool bp_pool;
  * uninit).  Return NULL on failure. */
 typedef bp_ref *(*bp_alloc_fn)(void *opaque, size_t size);
 
-#define BP_POOL_ZERO   (1u << 0)   /* every buffer handed out is zero-filled */
-#define BP_POOL_POISON (1u << 1)   /* released buffers are filled with 0xA5,
+#define BP_POOL_ZERO     (1u << 0) /* every buffer handed out is zero-filled */
+#define BP_POOL_POISON   (1u << 1) /* released buffers are filled with 0xA5,
                                       and poisoned for AddressSanitizer in
                                       ASan builds */
+#define BP_POOL_NO_CACHE (1u << 2) /* no per-thread cache: every get and
+                                      release goes through the pool's shared
+                                      store (cache must be 0) */
 
+/* A pool's parameters.  The struct may grow in later versions: always make
+ * one with BP_POOL_CONFIG() or bp_pool_config_init(), which set struct_size
+ * to the size this program was compiled with; the library reads only that
+ * many bytes, and fields a caller's older header does not have take their
+ * default (0).  Every field other than size may be left 0. */
 typedef struct bp_pool_config {
+    size_t      struct_size;   /* sizeof(bp_pool_config) as compiled */
     size_t      size;          /* bytes per buffer, > 0 */
-    size_t      align;         /* 0: 64; else a power of two (only for the
-                                  library's own allocation) */
+    size_t      align;         /* 0: 64; else a power of two, at most
+                                  BP_POOL_MAX_ALIGN (only for the library's
+                                  own allocation) */
     size_t      min_buffers;   /* allocated by bp_pool_new */
     size_t      max_buffers;   /* 0: unbounded; else a hard cap on buffers
                                   allocated at once (in use + idle) */
@@ -173,27 +183,66 @@ typedef struct bp_pool_config {
     void      (*pool_free)(void *opaque);
                                /* called exactly once, when the pool is gone;
                                   may be NULL */
+    size_t      cache;         /* most idle buffers one thread keeps for this
+                                  pool (1 to BP_POOL_CACHE_MAX); 0: chosen by
+                                  the pool (see BP_POOL_CACHE_MAX) */
 } bp_pool_config;
+
+/* A config literal with struct_size set and the named fields given, e.g.
+ *   bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 4096, .max_buffers = 8));
+ * Fields not named are 0. */
+#define BP_POOL_CONFIG(...) \
+    ((bp_pool_config){ .struct_size = sizeof(bp_pool_config), __VA_ARGS__ })
+
+/* The same for code that fills a config field by field (and for C++):
+ * every field 0, struct_size set. */
+static inline void bp_pool_config_init(bp_pool_config *cfg)
+{
+#ifdef __cplusplus
+    *cfg = bp_pool_config();
+#else
+    *cfg = (bp_pool_config){ .struct_size = 0 };
+#endif
+    cfg->struct_size = sizeof(*cfg);
+}
 
 /* Largest number of buffers one pool can have allocated at once. */
 #define BP_POOL_MAX_BUFFERS (((size_t)1 << 28) - 64)
 
+/* Largest alignment a pool's own allocation honours (1 GiB). */
+#define BP_POOL_MAX_ALIGN ((size_t)1 << 30)
+
 /* Most idle buffers a pool keeps cached for one thread (each thread that
  * gets or releases a pool's buffers has a small cache of idle ones, so that
- * get and release touch no shared memory).  A pool caches
- * min(63, max(8, 4 MiB / size)) buffers per thread: fewer when buffers are
- * big.  This is the slack of the pool's memory bound: without max_buffers,
- * allocs - (buffers freed by trim) <= peak_in_use + threads * cache size;
+ * get and release touch no shared memory).  By default (cache 0) a pool
+ * caches min(63, max(8, 4 MiB / size)) buffers per thread: fewer when
+ * buffers are big.  A bigger cache makes the get/release of one thread touch
+ * shared memory less often; a smaller one keeps less memory idle.  This is
+ * the slack of the pool's memory bound: without max_buffers,
+ * allocs - (buffers freed by trim) <= peak_in_use + threads * cache;
  * with max_buffers, the pool takes idle buffers from other threads' caches
  * before it returns EAGAIN or waits. */
-#define BP_POOL_CACHE_SLACK 63
+#define BP_POOL_CACHE_MAX 63
+
+/* Checks a config without making a pool: 0 when bp_pool_new() would accept
+ * it (it may still fail for lack of memory), else a negative errno with,
+ * when why is not NULL, *why set to a one-line description of the problem
+ * (static storage):
+ *   -EINVAL  cfg NULL, struct_size smaller than the first version's struct,
+ *            size 0, align not 0 or a power of two or above
+ *            BP_POOL_MAX_ALIGN, unknown flags, cache above
+ *            BP_POOL_CACHE_MAX or set together with BP_POOL_NO_CACHE,
+ *            max_buffers set and min_buffers > max_buffers, max_buffers or
+ *            min_buffers above BP_POOL_MAX_BUFFERS;
+ *   -E2BIG   struct_size is larger than this library's config and a field
+ *            this library does not know is not 0 (a newer header's field);
+ *   -ENOMEM  size + align overflows (no buffer of that size can exist). */
+int bp_pool_config_check(const bp_pool_config *cfg, const char **why);
 
 /* Creates a pool from cfg (copied; cfg may be freed after the call).
  * Returns NULL with errno:
- *   EINVAL  cfg NULL, size 0, align not 0 or a power of two, unknown flags,
- *           max_buffers set and min_buffers > max_buffers, or max_buffers /
- *           min_buffers above BP_POOL_MAX_BUFFERS; or, allocating the
- *           min_buffers, the alloc callback returned a buffer smaller
+ *   EINVAL, E2BIG  as bp_pool_config_check(); EINVAL also when, allocating
+ *           the min_buffers, the alloc callback returned a buffer smaller
  *           than size;
  *   ENOMEM  out of memory, size + align overflows, or allocating the
  *           min_buffers failed (the alloc callback returned NULL).
@@ -241,7 +290,11 @@ void *bp_pool_buffer_opaque(const bp_ref *ref);
  * (0 for a NULL pool). */
 size_t bp_pool_trim(bp_pool *pool, size_t keep_idle);
 
+/* A pool's statistics.  Like bp_pool_config, the struct may grow: set
+ * struct_size (BP_POOL_STATS_INIT does) before bp_pool_get_stats(), which
+ * fills the fields that fit in it. */
 typedef struct bp_pool_stats {
+    size_t   struct_size;  /* sizeof(bp_pool_stats) as compiled */
     uint64_t gets;         /* get calls: reuses + new allocations + failures */
     uint64_t reuses;       /* gets served by an idle buffer */
     uint64_t allocs;       /* buffers allocated, min_buffers included */
@@ -251,12 +304,17 @@ typedef struct bp_pool_stats {
     size_t   peak_in_use;  /* highest in_use so far */
 } bp_pool_stats;
 
-/* Fills *out.  Statistics are kept per thread cache and summed here: they
- * are exact whenever no get or release is in flight; while some are, each
- * field is within the number in flight.  peak_in_use is exact when gets and
- * releases do not overlap; under overlap it may miss short peaks by at most
- * the number of overlapping operations.  Returns 0 or -EINVAL (NULL
- * argument). */
+/* An initializer: bp_pool_stats st = BP_POOL_STATS_INIT; */
+#define BP_POOL_STATS_INIT { .struct_size = sizeof(bp_pool_stats) }
+
+/* Fills *out (up to out->struct_size bytes; fields of a newer header this
+ * library does not know are set to 0).  Statistics are kept per thread cache
+ * and summed here: they are exact whenever no get or release is in flight;
+ * while some are, each field is within the number in flight.  peak_in_use
+ * is exact when gets and releases do not overlap; under overlap it may miss
+ * short peaks by at most the number of overlapping operations.  Returns 0
+ * or -EINVAL (NULL argument, or out->struct_size smaller than the first
+ * version's struct). */
 int bp_pool_get_stats(const bp_pool *pool, bp_pool_stats *out);
 
 #ifdef __cplusplus

@@ -104,7 +104,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(BP_POOL_CACHE_SLACK == 63, "CACHE_MAX is 63");
+_Static_assert(BP_POOL_CACHE_MAX == 63, "CACHE_MAX is 63");
 _Static_assert((uint64_t)64 * ((1u << NSEG) - 1) == BP_POOL_MAX_BUFFERS,
                "segments cover exactly BP_POOL_MAX_BUFFERS slots");
 _Static_assert(BP_POOL_MAX_BUFFERS < CLOSED, "slot numbers below CLOSED");
@@ -779,23 +779,87 @@ void bpi_pool_release(bp_buffer *b)
 
 /* ---- creation, trim, uninit, stats --------------------------------------- */
 
-bp_pool *bp_pool_new(const bp_pool_config *cfg)
+/* The first version's bp_pool_config ends with pool_free. */
+#define CONFIG_V0_SIZE (offsetof(bp_pool_config, pool_free) + \
+                        sizeof(((bp_pool_config *)0)->pool_free))
+#define STATS_V0_SIZE  (offsetof(bp_pool_stats, peak_in_use) + \
+                        sizeof(((bp_pool_stats *)0)->peak_in_use))
+
+/* Copies the caller's config (struct_size bytes of it) into *out, with the
+ * fields it does not have 0, and checks it.  0, or a negative errno with *why
+ * set (see bp_pool_config_check). */
+static int config_load(const bp_pool_config *cfg, bp_pool_config *out,
+                       const char **why)
 {
-    if (!cfg || !cfg->size || (cfg->align & (cfg->align - 1)) ||
-        (cfg->flags & ~(BP_POOL_ZERO | BP_POOL_POISON)) ||
-        cfg->max_buffers > BP_POOL_MAX_BUFFERS ||
-        cfg->min_buffers > BP_POOL_MAX_BUFFERS ||
-        (cfg->max_buffers && cfg->min_buffers > cfg->max_buffers)) {
-        errno = EINVAL;
+    if (!cfg) {
+        *why = "no config (NULL)";
+        return -EINVAL;
+    }
+    size_t n = cfg->struct_size;
+    if (n < CONFIG_V0_SIZE) {
+        *why = "struct_size is not set (make the config with BP_POOL_CONFIG "
+               "or bp_pool_config_init)";
+        return -EINVAL;
+    }
+    /* A newer header's fields are accepted while they hold their default. */
+    for (size_t k = sizeof(*out); k < n; k++)
+        if (((const unsigned char *)cfg)[k]) {
+            *why = "the config has a field this version of the library does "
+                   "not know";
+            return -E2BIG;
+        }
+    memset(out, 0, sizeof(*out));
+    memcpy(out, cfg, n < sizeof(*out) ? n : sizeof(*out));
+    const bp_pool_config *c = out;
+    int e = -EINVAL;
+    if (!c->size)
+        *why = "size is 0";
+    else if (c->align & (c->align - 1))
+        *why = "align is not a power of two";
+    else if (c->align > BP_POOL_MAX_ALIGN)
+        *why = "align is above BP_POOL_MAX_ALIGN";
+    else if (c->flags & ~(BP_POOL_ZERO | BP_POOL_POISON | BP_POOL_NO_CACHE))
+        *why = "flags has unknown bits";
+    else if (c->cache > BP_POOL_CACHE_MAX)
+        *why = "cache is above BP_POOL_CACHE_MAX";
+    else if (c->cache && (c->flags & BP_POOL_NO_CACHE))
+        *why = "cache is set together with BP_POOL_NO_CACHE";
+    else if (c->max_buffers > BP_POOL_MAX_BUFFERS)
+        *why = "max_buffers is above BP_POOL_MAX_BUFFERS";
+    else if (c->min_buffers > BP_POOL_MAX_BUFFERS)
+        *why = "min_buffers is above BP_POOL_MAX_BUFFERS";
+    else if (c->max_buffers && c->min_buffers > c->max_buffers)
+        *why = "min_buffers is above max_buffers";
+    else if (c->size > SIZE_MAX - ((c->align ? c->align : 64) - 1)) {
+        *why = "size is too large to allocate";
+        e = -ENOMEM;
+    } else
+        e = 0;
+    return e;
+}
+
+int bp_pool_config_check(const bp_pool_config *cfg, const char **why)
+{
+    bp_pool_config c;
+    const char *w = NULL;
+    int e = config_load(cfg, &c, &w);
+    if (why)
+        *why = w;
+    return e;
+}
+
+bp_pool *bp_pool_new(const bp_pool_config *user_cfg)
+{
+    bp_pool_config c, *cfg = &c;
+    const char *why;
+    int e = config_load(user_cfg, cfg, &why);
+    if (e < 0) {
+        errno = -e;
         return NULL;
     }
     size_t align = cfg->align ? cfg->align : 64;
     if (align < sizeof(void *))
         align = sizeof(void *);
-    if (cfg->size > SIZE_MAX - (align - 1)) {
-        errno = ENOMEM;
-        return NULL;
-    }
     bpi_tc_init_once();
     bp_pool *p = bpi_aligned_alloc(alignof(bp_pool), sizeof(*p));
     if (!p) {
@@ -818,7 +882,8 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
     /* Work on every get or release: the general path does it. */
     p->tl_key = bpi_tl_key(p->id, cfg->reset != NULL ||
                                       (cfg->flags & (BP_POOL_ZERO |
-                                                     BP_POOL_POISON)));
+                                                     BP_POOL_POISON |
+                                                     BP_POOL_NO_CACHE)));
     p->tl_where = bpi_tl_where(p->id);
     /* Big buffers: cache fewer per thread, so that idle memory held for a
      * thread stays near CACHE_BYTES; never fewer than CACHE_MIN, which
@@ -826,6 +891,10 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
     size_t fit = CACHE_BYTES / p->alloc_size;
     p->cache_max = fit >= CACHE_MAX ? CACHE_MAX : fit <= CACHE_MIN ? CACHE_MIN
                                                                  : (unsigned)fit;
+    if (cfg->cache)
+        p->cache_max = (unsigned)cfg->cache;
+    else if (cfg->flags & BP_POOL_NO_CACHE)
+        p->cache_max = 0;
     atomic_init(&p->depot, NIL);
     atomic_init(&p->empty, NIL);
     atomic_init(&p->refs, 1);
@@ -835,7 +904,7 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
     unsigned cnt = 0;
     for (size_t k = 0; k < cfg->min_buffers; k++) {
         struct slot *sl = slot_new(p, NULL);
-        int e = sl ? slot_fill(p, sl) : -ENOMEM;
+        e = sl ? slot_fill(p, sl) : -ENOMEM;
         if (e < 0) {
             int err = -e;
             if (sl)
@@ -871,14 +940,14 @@ bp_pool *bp_pool_new(const bp_pool_config *cfg)
 bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
                        void (*pool_free)(void *opaque))
 {
-    bp_pool_config cfg = { .size = size, .alloc = alloc, .opaque = opaque,
-                           .pool_free = pool_free };
-    return bp_pool_new(&cfg);
+    return bp_pool_new(&BP_POOL_CONFIG(.size = size, .alloc = alloc,
+                                       .opaque = opaque,
+                                       .pool_free = pool_free));
 }
 
 bp_pool *bp_pool_init(size_t size, bp_ref *(*alloc)(size_t size))
 {
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = size });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = size));
     if (p)
         p->alloc1 = alloc;   /* no buffer was allocated yet */
     return p;
@@ -984,24 +1053,31 @@ void *bp_pool_buffer_opaque(const bp_ref *ref)
 
 int bp_pool_get_stats(const bp_pool *pool, bp_pool_stats *out)
 {
-    if (!pool || !out)
+    if (!pool || !out || out->struct_size < STATS_V0_SIZE)
         return -EINVAL;
     bp_pool *p = (bp_pool *)pool;
+    bp_pool_stats st;
+    memset(&st, 0, sizeof(st));
     /* Relaxed: statistics, exact once the operations completed. */
     uint64_t reuses = atomic_load_explicit(&p->slow_reuses,
                                            memory_order_relaxed);
     FOR_EACH_TC(p, tc)
         reuses += tc_pops(tc);
-    memset(out, 0, sizeof(*out));
-    out->reuses = reuses;
-    out->allocs = atomic_load_explicit(&p->allocs, memory_order_relaxed);
-    out->failures = atomic_load_explicit(&p->failures, memory_order_relaxed);
-    out->gets = reuses + out->failures +
-                atomic_load_explicit(&p->get_allocs, memory_order_relaxed);
+    st.reuses = reuses;
+    st.allocs = atomic_load_explicit(&p->allocs, memory_order_relaxed);
+    st.failures = atomic_load_explicit(&p->failures, memory_order_relaxed);
+    st.gets = reuses + st.failures +
+              atomic_load_explicit(&p->get_allocs, memory_order_relaxed);
     int64_t idle = idle_now(p);
-    out->idle = idle < 0 ? 0 : (size_t)idle;
-    out->in_use = (size_t)in_use_now(p);
+    st.idle = idle < 0 ? 0 : (size_t)idle;
+    st.in_use = (size_t)in_use_now(p);
     size_t peak = atomic_load_explicit(&p->peak, memory_order_relaxed);
-    out->peak_in_use = peak > out->in_use ? peak : out->in_use;
+    st.peak_in_use = peak > st.in_use ? peak : st.in_use;
+    /* The caller's struct: what fits, its newer fields 0. */
+    size_t n = out->struct_size;
+    st.struct_size = n;
+    memcpy(out, &st, n < sizeof(st) ? n : sizeof(st));
+    if (n > sizeof(st))
+        memset((char *)out + sizeof(st), 0, n - sizeof(st));
     return 0;
 }

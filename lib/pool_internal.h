@@ -20,7 +20,7 @@
 
 #define NSEG       22                    /* segment b holds 64 << b slots */
 #define MAX_SLOTS  ((uint32_t)BP_POOL_MAX_BUFFERS)
-#define CACHE_MAX  BP_POOL_CACHE_SLACK   /* most idle buffers per thread cache */
+#define CACHE_MAX  BP_POOL_CACHE_MAX     /* most idle buffers per thread cache */
 #define CACHE_BYTES ((size_t)4 << 20)   /* per thread cache, unless ... */
 #define CACHE_MIN  8                     /* ... that is fewer buffers */
 
@@ -304,9 +304,12 @@ BPI_HIDDEN uintptr_t bpi_tl_where(uint64_t id);
  * for pools with per-buffer work on get or release (slow_ops). */
 BPI_HIDDEN uint64_t bpi_tl_key(uint64_t id, bool slow_ops);
 
-/* This thread's cache for p: the table's, else from bpi_tc_lookup_slow. */
+/* This thread's cache for p: the table's, else from bpi_tc_lookup_slow;
+ * NULL for a pool without caches (BP_POOL_NO_CACHE). */
 static inline struct tcache *tc_lookup(bp_pool *p)
 {
+    if (!p->cache_max)
+        return NULL;
     const struct tl_entry *e = &bpi_tl_map[tl_index(p->id)];
     return bpi_likely(e->id == p->id) ? e->tc : bpi_tc_lookup_slow(p);
 }

@@ -124,6 +124,7 @@ static const char *ename(int e)
     case ETIMEDOUT: return "ETIMEDOUT";
     case ERANGE: return "ERANGE";
     case EOVERFLOW: return "EOVERFLOW";
+    case E2BIG: return "E2BIG";
     default: snprintf(buf, sizeof buf, "errno %d", e); return buf;
     }
 }

@@ -30,7 +30,7 @@ if '$i' != 'malloc':
 done
 
 # bufpool's bound: local with hold 4 on T threads never has more than 4T in
-# use, and allocates at most peak + T * BP_POOL_CACHE_SLACK.
+# use, and allocates at most peak + T * BP_POOL_CACHE_MAX.
 run -q -i bufpool -p local -t $T -n $N -H 4 -f json
 json_check "
 r = d['results'][0]

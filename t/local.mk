@@ -31,3 +31,8 @@ TESTS += t/test_pool_modes t/no-membarrier.sh
 t_test_pool_modes_LDADD = lib/libbufpool.la
 t_test_pool_modes_LDFLAGS = -static
 EXTRA_DIST += t/no-membarrier.sh
+# The config and stats structs as an ABI (struct_size), the config check,
+# the cache field.
+check_PROGRAMS += t/test_pool_config
+TESTS += t/test_pool_config
+t_test_pool_config_LDADD = lib/libbufpool.la

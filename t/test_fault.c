@@ -111,10 +111,10 @@ static void *scenario(void *arg)
 
     /* Pools. */
     errno = 0;
-    bp_pool *p = bp_pool_new(&(bp_pool_config){
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(
         .size = 256, .min_buffers = 3, .max_buffers = 8, .opaque = &c,
         .reset = reset_cb, .pool_free = pool_free_cb,
-        .flags = BP_POOL_ZERO | BP_POOL_POISON });
+        .flags = BP_POOL_ZERO | BP_POOL_POISON));
     if (FAILED_PTR(p, "bp_pool_new")) {
         CHECK(atomic_load(&c.pool_frees) == 0, "pool_free of a failed pool");
         return NULL;
@@ -132,7 +132,7 @@ static void *scenario(void *arg)
         held[n++] = b;
     }
     CHECK(n >= 5, "only %d of 6 gets succeeded after one fault", n);
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     CHECK(bp_pool_get_stats(p, &s) == 0 && s.in_use == (size_t)n &&
           s.failures == (uint64_t)(6 - n), "stats after faults");
     /* Release three on another thread (its cache is a new allocation). */

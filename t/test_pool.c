@@ -53,6 +53,7 @@ static bp_pool_stats stats(bp_pool *p)
 {
     bp_pool_stats s;
     memset(&s, 0xff, sizeof s);
+    s.struct_size = sizeof s;
     if (bp_pool_get_stats(p, &s) != 0)
         diag("bp_pool_get_stats failed");
     return s;
@@ -78,7 +79,7 @@ static bp_pool_stats stats(bp_pool *p)
 
 static void test_basic(void)
 {
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 1000 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 1000));
     ok(p != NULL, "bp_pool_new with defaults");
     is_stats(p, 0, 0, 0, 0, 0, 0, 0, "fresh pool");
     bp_ref *a = bp_pool_get(p);
@@ -153,7 +154,7 @@ static void test_peak(void)
 {
     /* min_buffers pre-allocated: gets are reuses, and the peak must still
      * be exact. */
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64, .min_buffers = 10 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .min_buffers = 10));
     is_stats(p, 0, 0, 10, 0, 0, 10, 0, "min_buffers are idle");
     bp_ref *r[20];
     for (int i = 0; i < 3; i++)
@@ -181,7 +182,7 @@ static void test_many(void)
      * depot and comes back; nothing is lost or doubled. */
     enum { N = 1000 };
     static bp_ref *r[N];
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 16 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 16));
     int dup = 0;
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < N; i++) {
@@ -206,9 +207,9 @@ static void test_many(void)
 static void test_flags_callbacks(void)
 {
     struct counter c = { 0 };
-    bp_pool_config cfg = { .size = 256, .flags = BP_POOL_ZERO | BP_POOL_POISON,
-                           .alloc = c_alloc, .opaque = &c, .reset = c_reset,
-                           .pool_free = c_pool_free, .min_buffers = 2 };
+    bp_pool_config cfg = BP_POOL_CONFIG(.size = 256, .flags = BP_POOL_ZERO | BP_POOL_POISON,
+                                        .alloc = c_alloc, .opaque = &c, .reset = c_reset,
+                                        .pool_free = c_pool_free, .min_buffers = 2);
     bp_pool *p = bp_pool_new(&cfg);
     ok(p && c.allocs == 2, "min_buffers allocated through the callback");
     bp_ref *a = bp_pool_get(p);
@@ -270,14 +271,14 @@ static void test_flags_callbacks(void)
 
 static void test_alignment(void)
 {
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 100, .align = 4096 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 100, .align = 4096));
     bp_ref *a = bp_pool_get(p), *b = bp_pool_get(p);
     ok((uintptr_t)a->data % 4096 == 0 && (uintptr_t)b->data % 4096 == 0,
        "align 4096 honoured");
     bp_unref(&a);
     bp_unref(&b);
     bp_pool_uninit(&p);
-    p = bp_pool_new(&(bp_pool_config){ .size = 3, .align = 1 });
+    p = bp_pool_new(&BP_POOL_CONFIG(.size = 3, .align = 1));
     a = bp_pool_get(p);
     ok(a && a->size == 3, "align 1 works");
     bp_unref(&a);
@@ -337,29 +338,29 @@ static void test_errors(void)
     errno = 0;
     ok(!bp_pool_new(NULL) && errno == EINVAL, "NULL config: EINVAL");
     errno = 0;
-    ok(!bp_pool_new(&(bp_pool_config){ .size = 0 }) && errno == EINVAL,
+    ok(!bp_pool_new(&BP_POOL_CONFIG(.size = 0)) && errno == EINVAL,
        "size 0: EINVAL");
     errno = 0;
-    ok(!bp_pool_new(&(bp_pool_config){ .size = 8, .align = 48 }) &&
+    ok(!bp_pool_new(&BP_POOL_CONFIG(.size = 8, .align = 48)) &&
        errno == EINVAL, "align 48: EINVAL");
     errno = 0;
-    ok(!bp_pool_new(&(bp_pool_config){ .size = 8, .flags = 4 }) &&
+    ok(!bp_pool_new(&BP_POOL_CONFIG(.size = 8, .flags = 1u << 7)) &&
        errno == EINVAL, "unknown flag: EINVAL");
     errno = 0;
-    ok(!bp_pool_new(&(bp_pool_config){ .size = 8, .min_buffers = 3,
-                                        .max_buffers = 2 }) &&
+    ok(!bp_pool_new(&BP_POOL_CONFIG(.size = 8, .min_buffers = 3,
+                                    .max_buffers = 2)) &&
        errno == EINVAL, "min_buffers > max_buffers: EINVAL");
     errno = 0;
-    ok(!bp_pool_new(&(bp_pool_config){ .size = 8,
-                                        .max_buffers = BP_POOL_MAX_BUFFERS + 1 }) &&
+    ok(!bp_pool_new(&BP_POOL_CONFIG(.size = 8,
+                                    .max_buffers = BP_POOL_MAX_BUFFERS + 1)) &&
        errno == EINVAL, "max_buffers too large: EINVAL");
     errno = 0;
-    ok(!bp_pool_new(&(bp_pool_config){ .size = SIZE_MAX }) && errno == ENOMEM,
+    ok(!bp_pool_new(&BP_POOL_CONFIG(.size = SIZE_MAX)) && errno == ENOMEM,
        "size whose rounding overflows: ENOMEM");
     errno = 0;
-    ok(!bp_pool_new(&(bp_pool_config){ .size = SIZE_MAX - 4096, .align = 8192 }) &&
+    ok(!bp_pool_new(&BP_POOL_CONFIG(.size = SIZE_MAX - 4096, .align = 8192)) &&
        errno == ENOMEM, "size + align overflow: ENOMEM");
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = SIZE_MAX / 4 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = SIZE_MAX / 4));
     errno = 0;
     ok(p && !bp_pool_get(p) && errno == ENOMEM,
        "a buffer too large for memory: get gives ENOMEM");
@@ -368,16 +369,16 @@ static void test_errors(void)
 
     struct counter c = { .fail_at = 2 };
     errno = 0;
-    p = bp_pool_new(&(bp_pool_config){ .size = 32, .min_buffers = 3,
-                                        .alloc = c_alloc, .opaque = &c,
-                                        .pool_free = c_pool_free });
+    p = bp_pool_new(&BP_POOL_CONFIG(.size = 32, .min_buffers = 3,
+                                    .alloc = c_alloc, .opaque = &c,
+                                    .pool_free = c_pool_free));
     ok(!p && errno == ENOMEM, "min_buffers alloc failure: ENOMEM");
     ok(c.frees == c.allocs && c.allocs == 1, "the buffers it made were freed");
     is_int(c.pool_frees, 0, "pool_free not called for a pool never made");
     c = (struct counter){ .short_by = 1 };
     errno = 0;
-    p = bp_pool_new(&(bp_pool_config){ .size = 32, .min_buffers = 2,
-                                        .alloc = c_alloc, .opaque = &c });
+    p = bp_pool_new(&BP_POOL_CONFIG(.size = 32, .min_buffers = 2,
+                                    .alloc = c_alloc, .opaque = &c));
     ok(!p && errno == EINVAL && c.frees == c.allocs,
        "min_buffers from a callback returning short buffers: EINVAL, no leak");
 
@@ -385,9 +386,9 @@ static void test_errors(void)
     ok(!bp_pool_get(NULL) && errno == EINVAL, "get(NULL): EINVAL");
     errno = 0;
     ok(!bp_pool_get_timeout(NULL, 0) && errno == EINVAL, "get_timeout(NULL): EINVAL");
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     is_int(bp_pool_get_stats(NULL, &s), -EINVAL, "stats(NULL pool): -EINVAL");
-    p = bp_pool_new(&(bp_pool_config){ .size = 8 });
+    p = bp_pool_new(&BP_POOL_CONFIG(.size = 8));
     is_int(bp_pool_get_stats(p, NULL), -EINVAL, "stats(NULL out): -EINVAL");
     errno = 0;
     ok(!bp_pool_get_timeout(p, -2) && errno == EINVAL, "timeout -2: EINVAL");
@@ -407,9 +408,9 @@ static void test_errors(void)
 static void test_uninit_out(void)
 {
     struct counter c = { 0 };
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64, .alloc = c_alloc,
-                                                .opaque = &c,
-                                                .pool_free = c_pool_free });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .alloc = c_alloc,
+                                             .opaque = &c,
+                                             .pool_free = c_pool_free));
     bp_ref *r[5];
     for (int i = 0; i < 5; i++) {
         r[i] = bp_pool_get(p);

@@ -68,7 +68,7 @@ static int scenario(bp_pool *p, struct inj *c, int *bad)
             bp_unref(&held[--n]);
         bp_pool_trim(p, (size_t)round);
     }
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     if (bp_pool_get_stats(p, &s) != 0 || s.failures != (uint64_t)fails ||
         s.in_use != (size_t)n || s.allocs != (uint64_t)c->made)
         (*bad)++;
@@ -83,10 +83,10 @@ int main(void)
     for (int period = 1; period <= 12; period++) {
         struct inj c = { .period = period };
         int bad = 0;
-        bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 100,
-                                                    .alloc = inj_alloc,
-                                                    .opaque = &c,
-                                                    .pool_free = inj_pool_free });
+        bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 100,
+                                                 .alloc = inj_alloc,
+                                                 .opaque = &c,
+                                                 .pool_free = inj_pool_free));
         int fails = scenario(p, &c, &bad);
         /* After the failures, the pool still works. */
         c.period = 1000000;
@@ -110,10 +110,10 @@ int main(void)
     for (int n = 1; n <= 8; n++) {
         struct inj c = { .period = n };
         errno = 0;
-        bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64, .min_buffers = 8,
-                                                    .alloc = inj_alloc,
-                                                    .opaque = &c,
-                                                    .pool_free = inj_pool_free });
+        bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .min_buffers = 8,
+                                                 .alloc = inj_alloc,
+                                                 .opaque = &c,
+                                                 .pool_free = inj_pool_free));
         if (p || errno != ENOMEM || c.freed != c.made || c.pool_frees != 0) {
             diag("min_buffers fail at %d: pool %p errno %d made %d freed %d",
                  n, (void *)p, errno, c.made, c.freed);

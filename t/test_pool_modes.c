@@ -53,7 +53,7 @@ static void *hold_one(void *arg)
 
 int main(void)
 {
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 4096 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 4096));
     ok(p != NULL, "pool made");
     if (!p)
         return done_testing();
@@ -69,12 +69,12 @@ int main(void)
     ok((p->tl_key == p->id) == want_fast,
        "plain pool: fast paths %s", want_fast ? "on" : "off");
 
-    bp_pool *zp = bp_pool_new(&(bp_pool_config){ .size = 64,
-                                                 .flags = BP_POOL_ZERO });
-    bp_pool *pp = bp_pool_new(&(bp_pool_config){ .size = 64,
-                                                 .flags = BP_POOL_POISON });
-    bp_pool *rp = bp_pool_new(&(bp_pool_config){ .size = 64,
-                                                 .reset = reset_cb });
+    bp_pool *zp = bp_pool_new(&BP_POOL_CONFIG(.size = 64,
+                                              .flags = BP_POOL_ZERO));
+    bp_pool *pp = bp_pool_new(&BP_POOL_CONFIG(.size = 64,
+                                              .flags = BP_POOL_POISON));
+    bp_pool *rp = bp_pool_new(&BP_POOL_CONFIG(.size = 64,
+                                              .reset = reset_cb));
     ok(zp && zp->tl_key == TL_NO_KEY, "BP_POOL_ZERO pool: general path");
     ok(pp && pp->tl_key == TL_NO_KEY, "BP_POOL_POISON pool: general path");
     ok(rp && rp->tl_key == TL_NO_KEY, "reset pool: general path");
@@ -97,7 +97,7 @@ int main(void)
     pthread_t t;
     pthread_create(&t, NULL, hold_one, &j);
     pthread_join(t, NULL);
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     bp_pool_get_stats(p, &s);
     is_u64(s.gets, 3, "gets");
     is_u64(s.in_use, 0, "in_use");

@@ -16,7 +16,7 @@
 
 static bp_pool_stats stats(bp_pool *p)
 {
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     bp_pool_get_stats(p, &s);
     return s;
 }
@@ -38,7 +38,7 @@ static void *get_release(void *arg)
 
 static void test_exit_returns_cache(void)
 {
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 256 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 256));
     struct job j = { p, 10, { 0 } };
     pthread_t th;
     pthread_create(&th, NULL, get_release, &j);
@@ -64,7 +64,7 @@ static void test_many_threads(void)
 {
     /* 200 short-lived threads, one after another: caches are handed back
      * and adopted, so the pool does not grow. */
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64));
     for (int t = 0; t < 200; t++) {
         struct job j = { p, 5, { 0 } };
         pthread_t th;
@@ -85,7 +85,7 @@ static void test_many_pools(void)
     bp_ref *r[NP][3];
     uint8_t *mem[NP][3], *prev[NP][3];
     for (int i = 0; i < NP; i++)
-        p[i] = bp_pool_new(&(bp_pool_config){ .size = 32 + (size_t)i });
+        p[i] = bp_pool_new(&BP_POOL_CONFIG(.size = 32 + (size_t)i));
     int good = 1;
     for (int round = 0; round < 5; round++) {
         memcpy(prev, mem, sizeof mem);
@@ -113,7 +113,7 @@ static void test_many_pools(void)
         bp_pool_uninit(&p[i]);
     /* New pools after many died: this thread's stale caches are dropped. */
     for (int i = 0; i < 50; i++) {
-        bp_pool *q = bp_pool_new(&(bp_pool_config){ .size = 16 });
+        bp_pool *q = bp_pool_new(&BP_POOL_CONFIG(.size = 16));
         bp_ref *x = bp_pool_get(q);
         bp_unref(&x);
         bp_pool_uninit(&q);
@@ -134,7 +134,7 @@ static void *pool_dies_first(void *arg)
     bp_unref(&r);                  /* cached in this thread */
     pthread_barrier_wait(l->bar);  /* main uninits the pool */
     pthread_barrier_wait(l->bar);
-    bp_pool *q = bp_pool_new(&(bp_pool_config){ .size = 8 });
+    bp_pool *q = bp_pool_new(&BP_POOL_CONFIG(.size = 8));
     r = bp_pool_get(q);            /* uses the thread's cache list again */
     bp_unref(&r);
     bp_pool_uninit(&q);
@@ -148,8 +148,8 @@ static void test_pool_dies_first(void)
 {
     pthread_barrier_t bar;
     pthread_barrier_init(&bar, NULL, 2);
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64,
-                                                .pool_free = note_free });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64,
+                                             .pool_free = note_free));
     struct later l = { p, NULL, &bar };
     pthread_t th;
     pthread_create(&th, NULL, pool_dies_first, &l);
@@ -172,8 +172,8 @@ static void *release_only(void *arg)
 static void test_release_after_uninit_new_thread(void)
 {
     freed_pool = 0;
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64,
-                                                .pool_free = note_free });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64,
+                                             .pool_free = note_free));
     struct later l = { NULL, bp_pool_get(p), NULL };
     bp_pool_uninit(&p);
     pthread_t th;

@@ -84,7 +84,7 @@ static void test_local_stress(void)
 {
     enum { T = 4 };
     atomic_int bad = 0;
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64));
     pthread_t th[T];
     struct stress st[T];
     for (int i = 0; i < T; i++) {
@@ -94,12 +94,12 @@ static void test_local_stress(void)
     for (int i = 0; i < T; i++)
         pthread_join(th[i], NULL);
     is_int(atomic_load(&bad), 0, "%d threads: no buffer held twice, no failure", T);
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     bp_pool_get_stats(p, &s);
     is_u64(s.in_use, 0, "in_use 0 after all threads returned everything");
     is_u64(s.gets, s.reuses + s.allocs, "gets == reuses + allocs");
     is_u64(s.idle, s.allocs, "every allocated buffer is idle");
-    ok(s.allocs <= s.peak_in_use + (uint64_t)T * BP_POOL_CACHE_SLACK,
+    ok(s.allocs <= s.peak_in_use + (uint64_t)T * BP_POOL_CACHE_MAX,
        "allocs %llu <= peak %zu + threads x slack",
        (unsigned long long)s.allocs, s.peak_in_use);
     /* Documented: exact without overlap; within the operations in flight
@@ -198,8 +198,8 @@ static void run_pipeline(size_t max_buffers, int64_t timeout, const char *name)
     struct queue q = { .producers_left = P };
     pthread_mutex_init(&q.mu, NULL);
     pthread_cond_init(&q.cv, NULL);
-    bp_pool *pool = bp_pool_new(&(bp_pool_config){ .size = 256,
-                                                   .max_buffers = max_buffers });
+    bp_pool *pool = bp_pool_new(&BP_POOL_CONFIG(.size = 256,
+                                                .max_buffers = max_buffers));
     pthread_t th[P + C];
     struct pipe_arg a[P + C];
     for (int i = 0; i < P + C; i++) {
@@ -209,7 +209,7 @@ static void run_pipeline(size_t max_buffers, int64_t timeout, const char *name)
     for (int i = 0; i < P + C; i++)
         pthread_join(th[i], NULL);
     is_int(atomic_load(&bad), 0, "%s: tokens intact, no failed get", name);
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     bp_pool_get_stats(pool, &s);
     is_u64(s.in_use, 0, "%s: in_use 0 at the end", name);
     is_u64(s.reuses + s.allocs, (uint64_t)P * STRESS_OPS,
@@ -218,7 +218,7 @@ static void run_pipeline(size_t max_buffers, int64_t timeout, const char *name)
         ok(s.allocs <= max_buffers, "%s: allocs %llu within the cap %zu", name,
            (unsigned long long)s.allocs, max_buffers);
     else
-        ok(s.allocs <= s.peak_in_use + (uint64_t)(P + C) * BP_POOL_CACHE_SLACK,
+        ok(s.allocs <= s.peak_in_use + (uint64_t)(P + C) * BP_POOL_CACHE_MAX,
            "%s: allocs %llu <= peak %zu + threads x slack", name,
            (unsigned long long)s.allocs, s.peak_in_use);
     bp_pool_uninit(&pool);
@@ -266,9 +266,9 @@ static void cnt_pool_free(void *o)
 static void test_trim_reaches_threads(void)
 {
     struct counting c = { 0 };
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 32, .alloc = cnt_alloc,
-                                                .opaque = &c,
-                                                .pool_free = cnt_pool_free });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 32, .alloc = cnt_alloc,
+                                             .opaque = &c,
+                                             .pool_free = cnt_pool_free));
     pthread_barrier_t bar;
     pthread_barrier_init(&bar, NULL, 3);
     pthread_t t1, t2;
@@ -276,7 +276,7 @@ static void test_trim_reaches_threads(void)
     pthread_create(&t1, NULL, park_thread, &a);
     pthread_create(&t2, NULL, park_thread, &b);
     pthread_barrier_wait(&bar);
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     bp_pool_get_stats(p, &s);
     ok(s.idle == s.allocs && s.allocs >= 30 && s.in_use == 0,
        "buffers cached by two live threads are counted idle (%zu)", s.idle);
@@ -320,7 +320,7 @@ static void *turn_thread(void *arg)
 static void run_turns(const int na[3], const int nb[3], const size_t want[6],
                       const char *name)
 {
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 32, .min_buffers = 100 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 32, .min_buffers = 100));
     pthread_barrier_t ba, bb;
     pthread_barrier_init(&ba, NULL, 2);
     pthread_barrier_init(&bb, NULL, 2);
@@ -335,7 +335,7 @@ static void run_turns(const int na[3], const int nb[3], const size_t want[6],
             pthread_barrier_t *bar = who ? &bb : &ba;
             pthread_barrier_wait(bar);
             pthread_barrier_wait(bar);
-            bp_pool_stats s;
+            bp_pool_stats s = BP_POOL_STATS_INIT;
             bp_pool_get_stats(p, &s);
             if (s.peak_in_use != want[step * 2 + who]) {
                 diag("step %d thread %d: peak %zu, want %zu", step, who,
@@ -376,7 +376,7 @@ static void *release_later(void *arg)
 
 static void test_cap(void)
 {
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 128, .max_buffers = 2 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 128, .max_buffers = 2));
     bp_ref *a = bp_pool_get(p), *b = bp_pool_get(p);
     ok(a && b, "two buffers under a cap of 2");
     errno = 0;
@@ -391,7 +391,7 @@ static void test_cap(void)
     int64_t waited = now_ns() - t0;
     ok(waited >= 30 * 1000000 && waited < 2000 * 1000000LL,
        "it waited about 30 ms (%lld us)", (long long)(waited / 1000));
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     bp_pool_get_stats(p, &s);
     is_u64(s.failures, 3, "three failed gets counted");
     is_u64(s.allocs, 2, "no allocation beyond the cap");
@@ -455,8 +455,8 @@ static void test_relay(void)
 {
     enum { T = 4, R = 500 };
     atomic_int bad = 0, holders = 0;
-    bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 64, .max_buffers = 1,
-                                                .flags = 0 });
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .max_buffers = 1,
+                                             .flags = 0));
     bp_ref *b = bp_pool_get(p);
     b->data[0] = 0;
     bp_unref(&b);
@@ -472,7 +472,7 @@ static void test_relay(void)
     b = bp_pool_get(p);
     is_int(b->data[0], (T * R) & 0xff, "every increment landed on the one buffer");
     bp_unref(&b);
-    bp_pool_stats s;
+    bp_pool_stats s = BP_POOL_STATS_INIT;
     bp_pool_get_stats(p, &s);
     is_u64(s.allocs, 1, "one buffer ever allocated");
     bp_pool_uninit(&p);
@@ -496,10 +496,10 @@ static void test_uninit_race(void)
     int bad = 0;
     for (int round = 0; round < ROUNDS; round++) {
         struct counting c = { 0 };
-        bp_pool *p = bp_pool_new(&(bp_pool_config){ .size = 32,
-                                                    .alloc = cnt_alloc,
-                                                    .opaque = &c,
-                                                    .pool_free = cnt_pool_free });
+        bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 32,
+                                                 .alloc = cnt_alloc,
+                                                 .opaque = &c,
+                                                 .pool_free = cnt_pool_free));
         pthread_barrier_t bar;
         pthread_barrier_init(&bar, NULL, T + 1);
         struct racer r[T];
