@@ -7,7 +7,7 @@
  * used to change the figures of the next.
  *
  * With BUFPOOL_BENCH_PROBE_SLOW_ONCE=FILE, the run that creates FILE (the
- * first) writes its pid into it and sleeps 200 us in every get: a first run
+ * first) writes its pid into it and sleeps 1 ms in every get: a first run
  * that is an outlier, for the tests of the warnings, and a process the
  * tests can kill.  Selectable only with BUFPOOL_BENCH_TESTING=1
  * in the environment. */
@@ -59,7 +59,7 @@ static int probe_get(void *ctx, bench_item *it)
 {
     probe_ctx *c = ctx;
     if (c->slow)
-        nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
     void *p = malloc(c->size);
     if (!p)
         return -ENOMEM;
