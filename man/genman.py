@@ -21,7 +21,7 @@ function that returns an error indication (NULL, or a negative errno),
 makes it fail: when a function is added to the header, its page and
 errors come with it.  A comment shared by consecutive declarations (no
 blank line between them) documents each of them.  Python 3 standard
-library only; run by make (man/local.mk), and by t/man-pages.py.
+library only; run by make (man/local.mk), and by t/man-pages-runner.py.
 """
 import argparse
 import os

@@ -5,7 +5,7 @@
 # building from it needs no Python.  make install puts them in $(bp_man3dir).
 MAN3_DIR = man/man3
 bp_man3dir = $(mandir)/man3
-EXTRA_DIST += man/genman.py t/man-pages.sh t/man-pages.py
+EXTRA_DIST += man/genman.py t/man-pages.sh t/man-pages-runner.py
 man/man3.stamp: $(srcdir)/lib/bufpool.h $(srcdir)/man/genman.py
 	@if test -z '$(BP_PYTHON3)'; then \
 	  echo "make: python3 is needed to generate the man pages from" \
