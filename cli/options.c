@@ -229,6 +229,12 @@ static int parse_item(bool bytes, const char *s, const char **end,
     return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* -t and -s: a value, a comma-separated list, or ranges A-B (threads: every
  * integer; sizes: A, 2A, 4A, ... up to B) and A-B:STEP (every STEP), mixed
  * freely: "1,2,4", "1-4", "64-1M", "4K-16K:4K".  Each value must be in
@@ -271,9 +277,6 @@ static int parse_list(int c, const char *s, bool bytes, uint64_t lo,
         if (is_range && !bytes && !step)
             step = 1;
         for (uint64_t v = a;;) {
-            for (int i = 0; i < *n; i++)
-                if (vals[i] == v)
-                    return bad(c, s, "%" PRIu64 " is listed twice", v);
             if (*n == MAX_SWEEP)
                 return bad(c, s, "at most %d values", MAX_SWEEP);
             vals[(*n)++] = v;
@@ -286,9 +289,17 @@ static int parse_list(int c, const char *s, bool bytes, uint64_t lo,
             v = next;
         }
         if (!*e)
-            return -1;
+            break;
         p = e + 1;
     }
+    /* Each value once: sorted, a repeat is next to its twin. */
+    static uint64_t sorted[MAX_SWEEP];
+    memcpy(sorted, vals, sizeof *vals * (size_t)*n);
+    qsort(sorted, (size_t)*n, sizeof *sorted, cmp_u64);
+    for (int i = 1; i < *n; i++)
+        if (sorted[i] == sorted[i - 1])
+            return bad(c, s, "%" PRIu64 " is listed twice", sorted[i]);
+    return -1;
 syntax:
     return bad(c, s, "expected %s from %" PRIu64 " to %s%s, or a list like %s",
                what, lo, hi_name, note, range);

@@ -53,24 +53,33 @@ static bool is_pow2_or_0(size_t v)
     return (v & (v - 1)) == 0;
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void check_config(const bench_config *c)
 {
     REQUIRE(c->nthreads_list >= 1 && c->nthreads_list <= MAX_SWEEP, " (%d)",
             c->nthreads_list);
     REQUIRE(c->nsizes >= 1 && c->nsizes <= MAX_SWEEP, " (%d)", c->nsizes);
+    static bool seen[MAX_THREADS + 1];
+    memset(seen, 0, sizeof seen);
     for (int i = 0; i < c->nthreads_list; i++) {
-        REQUIRE(c->threads_list[i] >= 1 && c->threads_list[i] <= MAX_THREADS,
-                " (%d)", c->threads_list[i]);
-        REQUIRE(c->pattern != PAT_PIPELINE || c->threads_list[i] >= 2, "");
-        for (int j = 0; j < i; j++)
-            REQUIRE(c->threads_list[i] != c->threads_list[j], " (%d twice)",
-                    c->threads_list[i]);
+        int t = c->threads_list[i];
+        REQUIRE(t >= 1 && t <= MAX_THREADS, " (%d)", t);
+        REQUIRE(c->pattern != PAT_PIPELINE || t >= 2, "");
+        REQUIRE(!seen[t], " (%d twice)", t);
+        seen[t] = true;
     }
+    static size_t sorted[MAX_SWEEP];
+    memcpy(sorted, c->sizes, sizeof *sorted * (size_t)c->nsizes);
+    qsort(sorted, (size_t)c->nsizes, sizeof *sorted, cmp_size);
     for (int i = 0; i < c->nsizes; i++) {
-        REQUIRE(c->sizes[i] >= 1 && c->sizes[i] <= ((size_t)1 << 40), " (%zu)",
-                c->sizes[i]);
-        for (int j = 0; j < i; j++)
-            REQUIRE(c->sizes[i] != c->sizes[j], " (%zu twice)", c->sizes[i]);
+        REQUIRE(sorted[i] >= 1 && sorted[i] <= ((size_t)1 << 40), " (%zu)",
+                sorted[i]);
+        REQUIRE(i == 0 || sorted[i] != sorted[i - 1], " (%zu twice)", sorted[i]);
     }
     REQUIRE(c->threads == c->threads_list[0] && c->size == c->sizes[0], "");
     REQUIRE(c->npct >= 1 && c->npct <= MAX_PCT, " (%d)", c->npct);
