@@ -439,8 +439,10 @@ int main(int argc, char **argv)
     if (!cfg.quiet && !(cfg.format == FMT_TABLE && !cfg.output &&
                         isatty(STDOUT_FILENO) == 1))
         report_warnings(stderr, &rc, PROG ": warning: ");
-    if (stop_signal)
-        st = 128 + stop_signal;
+    /* A signal that came after the last run changed nothing: the report
+     * is complete. */
+    if (rc.interrupted)
+        st = 128 + rc.interrupted;
 done:
     progress_clear(&pg);
     if (st == EXIT_RUNTIME)
