@@ -27,7 +27,7 @@ pkg/bufpoolConfigVersion.cmake: $(srcdir)/pkg/bufpoolConfigVersion.cmake.in Make
 	$(AM_V_GEN)$(MKDIR_P) pkg && \
 	$(pkg_edit) $(srcdir)/pkg/bufpoolConfigVersion.cmake.in >$@.tmp && mv -f $@.tmp $@
 
-dist_doc_DATA = README.md
+dist_doc_DATA += README.md
 install-data-local: pkg-install-data-local
 pkg-install-data-local:
 	@$(MKDIR_P) '$(DESTDIR)$(docdir)/docs' || exit 1; \
