@@ -257,8 +257,9 @@ static int write_table(FILE *f, const cmp_report *old, const cmp_report *cur,
 
 static void csv_num(FILE *f, double v)
 {
+    char b[32];
     if (v >= 0)
-        fprintf(f, ",%.4f", v);
+        fprintf(f, ",%s", fmt_ratio_num(b, sizeof b, v));
     else
         fputs(",", f);
 }
@@ -312,10 +313,19 @@ static void json_meta(FILE *f, const cmp_report *r)
 
 static void json_num(FILE *f, const char *key, double v, const char *sep)
 {
+    char b[32];
     if (v >= 0)
-        fprintf(f, "\"%s\": %.4f%s", key, v, sep);
+        fprintf(f, "\"%s\": %s%s", key, fmt_ratio_num(b, sizeof b, v), sep);
     else
         fprintf(f, "\"%s\": null%s", key, sep);
+}
+
+static void json_pps(FILE *f, const char *key, const cmp_row *r)
+{
+    if (r)
+        fprintf(f, "\"%s\": %.1f, ", key, r->pps);
+    else
+        fprintf(f, "\"%s\": null, ", key);
 }
 
 static int write_json(FILE *f, const cmp_report *old, const cmp_report *cur,
@@ -342,8 +352,8 @@ static int write_json(FILE *f, const cmp_report *old, const cmp_report *cur,
         fputs(", \"impl\": ", f);
         json_str(f, k->impl);
         fputs(", ", f);
-        json_num(f, "old_pairs_per_sec", p[i].old ? p[i].old->pps : -1, ", ");
-        json_num(f, "new_pairs_per_sec", p[i].cur ? p[i].cur->pps : -1, ", ");
+        json_pps(f, "old_pairs_per_sec", p[i].old);
+        json_pps(f, "new_pairs_per_sec", p[i].cur);
         json_num(f, "ratio", rt, ", ");
         json_num(f, "ratio_min", lo, ", ");
         json_num(f, "ratio_max", hi, "}");

@@ -71,6 +71,14 @@ const char *fmt_ratio_range(char *b, size_t n, double lo, double hi)
     return b;
 }
 
+const char *fmt_ratio_num(char *b, size_t n, double v)
+{
+    snprintf(b, n, "%.6g", v);
+    if (!strpbrk(b, ".eEn") && strlen(b) + 3 <= n)
+        strcat(b, ".0");
+    return b;
+}
+
 void json_str(FILE *f, const char *s)
 {
     if (!s) {

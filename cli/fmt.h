@@ -12,6 +12,10 @@ const char *fmt_ratio(char *b, size_t n, double v);   /* 1.23x, 0.00512x */
 /* "1.2-3.4x" (the unit once), or "-" when either end is negative. */
 const char *fmt_ratio_range(char *b, size_t n, double lo, double hi);
 
+/* A ratio for CSV and JSON: 6 significant digits (0.00668219, 12.3457),
+ * always with a decimal point so that JSON readers see a float. */
+const char *fmt_ratio_num(char *b, size_t n, double v);
+
 /* A JSON string literal (quotes included); NULL gives null. */
 void json_str(FILE *f, const char *s);
 /* A CSV field: as is, or quoted when it holds a comma, quote or newline. */

@@ -385,8 +385,9 @@ static void csv_opt_i64(FILE *f, int64_t v)
 
 static void csv_opt_ratio(FILE *f, double v)
 {
+    char b[32];
     if (v >= 0)
-        fprintf(f, ",%.4f", v);
+        fprintf(f, ",%s", fmt_ratio_num(b, sizeof b, v));
     else
         fputs(",", f);
 }
@@ -528,8 +529,9 @@ static void json_i64(FILE *f, const char *key, int64_t v, const char *sep)
 
 static void json_ratio(FILE *f, const char *key, double v, const char *sep)
 {
+    char b[32];
     if (v >= 0)
-        fprintf(f, "\"%s\": %.4f%s", key, v, sep);
+        fprintf(f, "\"%s\": %s%s", key, fmt_ratio_num(b, sizeof b, v), sep);
     else
         fprintf(f, "\"%s\": null%s", key, sep);
 }

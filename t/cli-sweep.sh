@@ -122,9 +122,9 @@ for k, r in rows.items():
     if k[1] == 4096:
         o, n = old[k], new[k]
         assert abs(r['old_pairs_per_sec'] - o['pairs_per_sec']) < 0.1, (r, o)
-        assert abs(r['ratio'] - n['pairs_per_sec'] / o['pairs_per_sec']) < 1e-3 * r['ratio'], r
-        assert abs(r['ratio_min'] - n['pairs_per_sec_min'] / o['pairs_per_sec_max']) < 1e-3 * r['ratio_min'], r
-        assert abs(r['ratio_max'] - n['pairs_per_sec_max'] / o['pairs_per_sec_min']) < 1e-3 * r['ratio_max'], r
+        assert abs(r['ratio'] - n['pairs_per_sec'] / o['pairs_per_sec']) < 1e-4 * r['ratio'], r
+        assert abs(r['ratio_min'] - n['pairs_per_sec_min'] / o['pairs_per_sec_max']) < 1e-4 * r['ratio_min'], r
+        assert abs(r['ratio_max'] - n['pairs_per_sec_max'] / o['pairs_per_sec_min']) < 1e-4 * r['ratio_max'], r
         assert r['ratio_min'] <= r['ratio'] <= r['ratio_max'], r
     else:
         assert r['old_pairs_per_sec'] is None and r['ratio'] is None, r
