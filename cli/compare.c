@@ -255,15 +255,6 @@ static int write_table(FILE *f, const cmp_report *old, const cmp_report *cur,
     return 0;
 }
 
-static void csv_num(FILE *f, double v)
-{
-    char b[32];
-    if (v >= 0)
-        fprintf(f, ",%s", fmt_ratio_num(b, sizeof b, v));
-    else
-        fputs(",", f);
-}
-
 static int write_csv(FILE *f, pair *p, int n)
 {
     fputs("pattern,threads,size,hold,touch,impl,old_pairs_per_sec,"
@@ -286,9 +277,9 @@ static int write_csv(FILE *f, pair *p, int n)
             fprintf(f, ",%.1f", p[i].cur->pps);
         else
             fputs(",", f);
-        csv_num(f, rt);
-        csv_num(f, lo);
-        csv_num(f, hi);
+        csv_ratio(f, rt);
+        csv_ratio(f, lo);
+        csv_ratio(f, hi);
         fputc('\n', f);
     }
     return 0;
@@ -296,28 +287,13 @@ static int write_csv(FILE *f, pair *p, int n)
 
 static void json_meta(FILE *f, const cmp_report *r)
 {
-    fputs("{\"file\": ", f);
-    json_str(f, r->file);
-    fputs(", \"version\": ", f);
-    json_str(f, r->version);
-    fputs(", \"host\": ", f);
-    json_str(f, r->host);
-    fputs(", \"cpu_model\": ", f);
-    json_str(f, r->cpu_model);
-    fputs(", \"git_commit\": ", f);
-    json_str(f, r->git_commit);
-    fputs(", \"timestamp\": ", f);
-    json_str(f, r->timestamp);
-    fputs("}", f);
-}
-
-static void json_num(FILE *f, const char *key, double v, const char *sep)
-{
-    char b[32];
-    if (v >= 0)
-        fprintf(f, "\"%s\": %s%s", key, fmt_ratio_num(b, sizeof b, v), sep);
-    else
-        fprintf(f, "\"%s\": null%s", key, sep);
+    fputs("{", f);
+    json_kv(f, "file", r->file, ", ");
+    json_kv(f, "version", r->version, ", ");
+    json_kv(f, "host", r->host, ", ");
+    json_kv(f, "cpu_model", r->cpu_model, ", ");
+    json_kv(f, "git_commit", r->git_commit, ", ");
+    json_kv(f, "timestamp", r->timestamp, "}");
 }
 
 static void json_pps(FILE *f, const char *key, const cmp_row *r)
@@ -354,9 +330,9 @@ static int write_json(FILE *f, const cmp_report *old, const cmp_report *cur,
         fputs(", ", f);
         json_pps(f, "old_pairs_per_sec", p[i].old);
         json_pps(f, "new_pairs_per_sec", p[i].cur);
-        json_num(f, "ratio", rt, ", ");
-        json_num(f, "ratio_min", lo, ", ");
-        json_num(f, "ratio_max", hi, "}");
+        json_ratio(f, "ratio", rt, ", ");
+        json_ratio(f, "ratio_min", lo, ", ");
+        json_ratio(f, "ratio_max", hi, "}");
     }
     fprintf(f, "\n%s]\n%s}", ind, embedded ? "  " : "");
     if (!embedded)

@@ -79,6 +79,24 @@ const char *fmt_ratio_num(char *b, size_t n, double v)
     return b;
 }
 
+void csv_ratio(FILE *f, double v)
+{
+    char b[32];
+    if (v >= 0)
+        fprintf(f, ",%s", fmt_ratio_num(b, sizeof b, v));
+    else
+        fputs(",", f);
+}
+
+void json_ratio(FILE *f, const char *key, double v, const char *sep)
+{
+    char b[32];
+    if (v >= 0)
+        fprintf(f, "\"%s\": %s%s", key, fmt_ratio_num(b, sizeof b, v), sep);
+    else
+        fprintf(f, "\"%s\": null%s", key, sep);
+}
+
 void json_str(FILE *f, const char *s)
 {
     if (!s) {
@@ -99,6 +117,13 @@ void json_str(FILE *f, const char *s)
             fputc(*p, f);
     }
     fputc('"', f);
+}
+
+void json_kv(FILE *f, const char *key, const char *v, const char *sep)
+{
+    fprintf(f, "\"%s\": ", key);
+    json_str(f, v);
+    fputs(sep, f);
 }
 
 void csv_str(FILE *f, const char *s)

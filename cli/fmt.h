@@ -16,8 +16,15 @@ const char *fmt_ratio_range(char *b, size_t n, double lo, double hi);
  * always with a decimal point so that JSON readers see a float. */
 const char *fmt_ratio_num(char *b, size_t n, double v);
 
+/* ",ratio", or "," when v is negative (unknown). */
+void csv_ratio(FILE *f, double v);
+/* "key": ratio (or null when v is negative), then sep. */
+void json_ratio(FILE *f, const char *key, double v, const char *sep);
+
 /* A JSON string literal (quotes included); NULL gives null. */
 void json_str(FILE *f, const char *s);
+/* "key": "value" (json_str) and then sep. */
+void json_kv(FILE *f, const char *key, const char *v, const char *sep);
 /* A CSV field: as is, or quoted when it holds a comma, quote or newline. */
 void csv_str(FILE *f, const char *s);
 

@@ -167,39 +167,6 @@ static int parse_int_range(int c, const char *s, uint64_t lo, uint64_t hi,
     return -1;
 }
 
-/* A byte count with an optional binary suffix K, M, G or T (also KiB...). */
-static int parse_bytes(int c, const char *s, uint64_t lo, uint64_t hi,
-                       const char *hi_name, uint64_t *out)
-{
-    const char *e;
-    uint64_t v;
-    int r = parse_u64(s, &v, &e);
-    unsigned shift = 0;
-    if (r == 0) {
-        switch (toupper((unsigned char)*e)) {
-        case 'K': shift = 10; e++; break;
-        case 'M': shift = 20; e++; break;
-        case 'G': shift = 30; e++; break;
-        case 'T': shift = 40; e++; break;
-        default: break;
-        }
-        if (shift && (e[0] == 'i' || e[0] == 'I') && (e[1] == 'B' || e[1] == 'b'))
-            e += 2;
-        else if (shift && (e[0] == 'B' || e[0] == 'b'))
-            e++;
-        if (*e)
-            r = -EINVAL;
-        else if (shift && v > (UINT64_MAX >> shift))
-            r = -ERANGE;
-    }
-    if (r < 0 || (v << shift) < lo || (v << shift) > hi)
-        return bad(c, s, "expected a byte count from %" PRIu64 " to %s "
-                   "(optional suffix K, M, G or T, powers of 1024)", lo,
-                   hi_name);
-    *out = v << shift;
-    return -1;
-}
-
 /* One value of a -t or -s list: a count, or a byte count with a suffix. */
 static int parse_item(bool bytes, const char *s, const char **end,
                       uint64_t *out)
@@ -227,6 +194,20 @@ static int parse_item(bool bytes, const char *s, const char **end,
     }
     *out = v << shift;
     return 0;
+}
+
+/* A byte count with an optional binary suffix K, M, G or T (also KiB...). */
+static int parse_bytes(int c, const char *s, uint64_t lo, uint64_t hi,
+                       const char *hi_name, uint64_t *out)
+{
+    const char *e;
+    uint64_t v;
+    if (parse_item(true, s, &e, &v) < 0 || *e || v < lo || v > hi)
+        return bad(c, s, "expected a byte count from %" PRIu64 " to %s "
+                   "(optional suffix K, M, G or T, powers of 1024)", lo,
+                   hi_name);
+    *out = v;
+    return -1;
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -53,6 +53,26 @@ static const impl_result *bufpool_of(const point_result *pt)
     return NULL;
 }
 
+/* Steps through the rows that have runs, (point, implementation) in report
+ * order: for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);) ... */
+static bool next_row(const report_ctx *rc, int *p, int *i,
+                     const point_result **pt, const impl_result **r)
+{
+    for (;;) {
+        if (*p >= rc->npoints)
+            return false;
+        if (++*i >= rc->points[*p].nimpls) {
+            ++*p;
+            *i = -1;
+            continue;
+        }
+        *pt = &rc->points[*p];
+        *r = &(*pt)->impls[*i];
+        if ((*r)->nruns > 0)
+            return true;
+    }
+}
+
 /* Ratio of r's median to bufpool's at the same point, and the range of the
  * paired per-run ratios; all -1 when bufpool was not run. */
 static void ratio(const point_result *pt, const impl_result *r, double *med,
@@ -188,17 +208,16 @@ int report_warnings(FILE *f, const report_ctx *rc, const char *prefix)
 {
     char buf[1024];
     int total = 0;
-    for (int p = 0; p < rc->npoints; p++)
-        for (int i = 0; i < rc->points[p].nimpls; i++) {
-            const impl_result *r = &rc->points[p].impls[i];
-            if (r->nruns == 0 || !row_warnings(rc->cfg, &rc->points[p], r,
-                                               buf, sizeof buf))
-                continue;
-            for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
-                fprintf(f, "%s%.*s\n", prefix, (int)(nl - line), line);
-                total++;
-            }
+    const point_result *pt;
+    const impl_result *r;
+    for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);) {
+        if (!row_warnings(rc->cfg, pt, r, buf, sizeof buf))
+            continue;
+        for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+            fprintf(f, "%s%.*s\n", prefix, (int)(nl - line), line);
+            total++;
         }
+    }
     return total;
 }
 
@@ -255,6 +274,8 @@ static int write_table(FILE *f, const report_ctx *rc)
     const bench_config *cfg = rc->cfg;
     bool sweep = is_sweep(cfg), multi = cfg->repeat > 1;
     char a[32], b[32], c[32], d[32], e[32], g[32], h[32];
+    const point_result *pt;
+    const impl_result *r;
     table_header(f, rc);
     fputc('\n', f);
     if (sweep)
@@ -267,59 +288,53 @@ static int write_table(FILE *f, const report_ctx *rc)
         fprintf(f, " %13s", "range");
     fprintf(f, " %10s %10s %11s %11s %10s\n", "allocs", "reuses",
             "peak_in_use", "peak_bytes", "peak_rss");
-    for (int p = 0; p < rc->npoints; p++) {
-        const point_result *pt = &rc->points[p];
-        for (int i = 0; i < pt->nimpls; i++) {
-            const impl_result *r = &pt->impls[i];
-            if (r->nruns == 0)
-                continue;
-            const run_summary *run = median_run(r);
-            double rt, lo, hi;
-            ratio(pt, r, &rt, &lo, &hi);
+    for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);) {
+        const run_summary *run = median_run(r);
+        double rt, lo, hi;
+        ratio(pt, r, &rt, &lo, &hi);
+        if (sweep)
+            fprintf(f, "%7d %9s ", pt->threads,
+                    fmt_bytes(a, sizeof a, (double)pt->size));
+        fprintf(f, "%-10s %11s", r->impl->name,
+                fmt_count(a, sizeof a, run->pairs_per_sec));
+        if (multi) {
+            char sd[16] = "-";
+            if (r->nruns > 1 && r->mean_pps > 0)
+                snprintf(sd, sizeof sd, "%.1f%%", 100 * r->sd_pps / r->mean_pps);
+            fprintf(f, " %6s %11s %11s", sd, fmt_count(b, sizeof b, r->min_pps),
+                    fmt_count(c, sizeof c, r->max_pps));
+        }
+        fprintf(f, " %9.1f %10s", ns_per_pair(pt->threads, run),
+                fmt_ratio(d, sizeof d, rt));
+        if (multi)
+            fprintf(f, " %13s", r->impl == &impl_bufpool ? "-"
+                    : fmt_ratio_range(e, sizeof e, lo, hi));
+        fprintf(f, " %10s %10s %11s %11s %10s\n",
+                fmt_count(a, sizeof a, (double)run->stats.allocs),
+                fmt_count(b, sizeof b, (double)run->stats.reuses),
+                fmt_count(g, sizeof g, (double)run->stats.peak_in_use),
+                fmt_bytes(h, sizeof h, (double)peak_bytes(pt->size, run)),
+                fmt_bytes(c, sizeof c, run->peak_rss_kib < 0 ? -1.0
+                          : (double)run->peak_rss_kib * 1024));
+        if (!cfg->per_thread || !run->threads)
+            continue;
+        for (int t = 0; t < run->nthreads; t++) {
+            const thread_summary *tr = &run->threads[t];
+            char name[32];
+            snprintf(name, sizeof name, "  #%d", tr->index);
             if (sweep)
-                fprintf(f, "%7d %9s ", pt->threads,
-                        fmt_bytes(a, sizeof a, (double)pt->size));
-            fprintf(f, "%-10s %11s", r->impl->name,
-                    fmt_count(a, sizeof a, run->pairs_per_sec));
-            if (multi) {
-                char sd[16] = "-";
-                if (r->nruns > 1 && r->mean_pps > 0)
-                    snprintf(sd, sizeof sd, "%.1f%%", 100 * r->sd_pps / r->mean_pps);
-                fprintf(f, " %6s %11s %11s", sd, fmt_count(b, sizeof b, r->min_pps),
-                        fmt_count(c, sizeof c, r->max_pps));
-            }
-            fprintf(f, " %9.1f %10s", ns_per_pair(pt->threads, run),
-                    fmt_ratio(d, sizeof d, rt));
+                fprintf(f, "%7s %9s ", "", "");
+            fprintf(f, "%-10s %11s", name,
+                    fmt_count(a, sizeof a, tr->seconds > 0
+                              ? (double)tr->pairs / tr->seconds : 0));
             if (multi)
-                fprintf(f, " %13s", r->impl == &impl_bufpool ? "-"
-                        : fmt_ratio_range(e, sizeof e, lo, hi));
-            fprintf(f, " %10s %10s %11s %11s %10s\n",
-                    fmt_count(a, sizeof a, (double)run->stats.allocs),
-                    fmt_count(b, sizeof b, (double)run->stats.reuses),
-                    fmt_count(g, sizeof g, (double)run->stats.peak_in_use),
-                    fmt_bytes(h, sizeof h, (double)peak_bytes(pt->size, run)),
-                    fmt_bytes(c, sizeof c, run->peak_rss_kib < 0 ? -1.0
-                              : (double)run->peak_rss_kib * 1024));
-            if (!cfg->per_thread || !run->threads)
-                continue;
-            for (int t = 0; t < run->nthreads; t++) {
-                const thread_summary *tr = &run->threads[t];
-                char name[32];
-                snprintf(name, sizeof name, "  #%d", tr->index);
-                if (sweep)
-                    fprintf(f, "%7s %9s ", "", "");
-                fprintf(f, "%-10s %11s", name,
-                        fmt_count(a, sizeof a, tr->seconds > 0
-                                  ? (double)tr->pairs / tr->seconds : 0));
-                if (multi)
-                    fprintf(f, " %6s %11s %11s", "", "", "");
-                fprintf(f, " %9.1f   %s",
-                        tr->pairs ? tr->seconds * 1e9 / (double)tr->pairs : 0.0,
-                        tr->role);
-                if (tr->cpu >= 0)
-                    fprintf(f, ", cpu %d", tr->cpu);
-                fputc('\n', f);
-            }
+                fprintf(f, " %6s %11s %11s", "", "", "");
+            fprintf(f, " %9.1f   %s",
+                    tr->pairs ? tr->seconds * 1e9 / (double)tr->pairs : 0.0,
+                    tr->role);
+            if (tr->cpu >= 0)
+                fprintf(f, ", cpu %d", tr->cpu);
+            fputc('\n', f);
         }
     }
     if (rc->npoints == 0)
@@ -329,40 +344,32 @@ static int write_table(FILE *f, const report_ctx *rc)
               "and highest ratio of a run to bufpool's run next to it)\n", f);
     char buf[1024];
     int nw = 0;
-    for (int p = 0; p < rc->npoints; p++)
-        for (int i = 0; i < rc->points[p].nimpls; i++) {
-            const impl_result *r = &rc->points[p].impls[i];
-            if (r->nruns && row_warnings(cfg, &rc->points[p], r, buf, sizeof buf)) {
-                if (!nw++)
-                    fputc('\n', f);
-                for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1)
-                    fprintf(f, "warning: %.*s\n", (int)(nl - line), line);
-            }
-        }
+    for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);) {
+        if (!row_warnings(cfg, pt, r, buf, sizeof buf))
+            continue;
+        if (!nw++)
+            fputc('\n', f);
+        for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1)
+            fprintf(f, "warning: %.*s\n", (int)(nl - line), line);
+    }
 
     if (cfg->latency) {
         fprintf(f, "\n%-30s", "latency (ns)");
         for (int q = 0; q < cfg->npct; q++)
             fprintf(f, " %9s", report_pct_name(a, sizeof a, cfg->pct[q], false));
         fprintf(f, " %9s\n", "samples");
-        for (int p = 0; p < rc->npoints; p++) {
-            const point_result *pt = &rc->points[p];
-            for (int i = 0; i < pt->nimpls; i++) {
-                const impl_result *r = &pt->impls[i];
-                if (r->nruns == 0)
-                    continue;
-                const run_summary *run = median_run(r);
-                for (int k = 0; k < 2; k++) {
-                    const lat_summary *l = k ? &run->rel_lat : &run->get_lat;
-                    char name[96], rn[80];
-                    snprintf(name, sizeof name, "%s %s",
-                             row_name(rn, sizeof rn, cfg, pt, r),
-                             k ? "release" : "get");
-                    fprintf(f, "%-30s", name);
-                    for (int q = 0; q < cfg->npct; q++)
-                        fprintf(f, " %9" PRIu64, l->q[q]);
-                    fprintf(f, " %9" PRIu64 "\n", l->n);
-                }
+        for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);) {
+            const run_summary *run = median_run(r);
+            for (int k = 0; k < 2; k++) {
+                const lat_summary *l = k ? &run->rel_lat : &run->get_lat;
+                char name[96], rn[80];
+                snprintf(name, sizeof name, "%s %s",
+                         row_name(rn, sizeof rn, cfg, pt, r),
+                         k ? "release" : "get");
+                fprintf(f, "%-30s", name);
+                for (int q = 0; q < cfg->npct; q++)
+                    fprintf(f, " %9" PRIu64, l->q[q]);
+                fprintf(f, " %9" PRIu64 "\n", l->n);
             }
         }
         fprintf(f, "(sampled: 1 operation in 64 per thread; log buckets, values "
@@ -379,15 +386,6 @@ static void csv_opt_i64(FILE *f, int64_t v)
 {
     if (v >= 0)
         fprintf(f, ",%" PRId64, v);
-    else
-        fputs(",", f);
-}
-
-static void csv_opt_ratio(FILE *f, double v)
-{
-    char b[32];
-    if (v >= 0)
-        fprintf(f, ",%s", fmt_ratio_num(b, sizeof b, v));
     else
         fputs(",", f);
 }
@@ -424,6 +422,8 @@ static void cmp_key(cmp_row *k, const bench_config *cfg, const point_result *pt,
 static int write_csv(FILE *f, const report_ctx *rc)
 {
     const bench_config *cfg = rc->cfg;
+    const point_result *pt;
+    const impl_result *r;
     char nm[32];
     fputs("impl,thread,role,cpu,pattern,threads,size,hold,runs,pairs,seconds,"
           "pairs_per_sec,pairs_per_sec_min,pairs_per_sec_max,pairs_per_sec_sd,"
@@ -437,81 +437,75 @@ static int write_csv(FILE *f, const report_ctx *rc)
     if (rc->old)
         fputs(",old_pairs_per_sec,ratio_vs_old,ratio_vs_old_min,ratio_vs_old_max", f);
     fputc('\n', f);
-    for (int p = 0; p < rc->npoints; p++) {
-        const point_result *pt = &rc->points[p];
-        for (int i = 0; i < pt->nimpls; i++) {
-            const impl_result *r = &pt->impls[i];
-            if (r->nruns == 0)
-                continue;
-            const run_summary *run = median_run(r);
-            double rt, lo, hi;
-            ratio(pt, r, &rt, &lo, &hi);
-            fprintf(f, "%s,all,,,%s,%d,%zu,%u,%d,%" PRIu64 ",%.6f,%.1f,%.1f,%.1f,"
-                    "%.1f,", r->impl->name, pattern_names[cfg->pattern],
-                    pt->threads, pt->size, cfg->hold, r->nruns, run->pairs,
-                    run->seconds, run->pairs_per_sec, r->min_pps, r->max_pps,
-                    r->sd_pps);
-            for (int k = 0; k < r->nruns; k++)
-                fprintf(f, "%s%.1f", k ? ";" : "", r->runs[k].pairs_per_sec);
-            fprintf(f, ",%.3f", ns_per_pair(pt->threads, run));
-            csv_opt_ratio(f, rt);
-            csv_opt_ratio(f, lo);
-            csv_opt_ratio(f, hi);
-            fprintf(f, ",%" PRIu64, run->gets);
-            csv_opt_i64(f, run->stats.allocs);
-            csv_opt_i64(f, run->stats.reuses);
-            csv_opt_i64(f, run->stats.peak_in_use);
-            csv_opt_i64(f, peak_bytes(pt->size, run));
-            csv_opt_i64(f, run->peak_rss_kib);
-            csv_opt_i64(f, run->stats.in_use);
-            csv_opt_i64(f, run->stats.idle);
-            char w[1024];
-            fputc(',', f);
-            if (row_warnings(cfg, pt, r, w, sizeof w)) {
-                /* lines joined with "; " */
-                w[strlen(w) - 1] = 0;
-                for (char *nl; (nl = strchr(w, '\n'));) {
-                    memmove(nl + 2, nl + 1, strlen(nl + 1) + 1);
-                    nl[0] = ';';
-                    nl[1] = ' ';
-                }
-                csv_str(f, w);
+    for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);) {
+        const run_summary *run = median_run(r);
+        double rt, lo, hi;
+        ratio(pt, r, &rt, &lo, &hi);
+        fprintf(f, "%s,all,,,%s,%d,%zu,%u,%d,%" PRIu64 ",%.6f,%.1f,%.1f,%.1f,"
+                "%.1f,", r->impl->name, pattern_names[cfg->pattern],
+                pt->threads, pt->size, cfg->hold, r->nruns, run->pairs,
+                run->seconds, run->pairs_per_sec, r->min_pps, r->max_pps,
+                r->sd_pps);
+        for (int k = 0; k < r->nruns; k++)
+            fprintf(f, "%s%.1f", k ? ";" : "", r->runs[k].pairs_per_sec);
+        fprintf(f, ",%.3f", ns_per_pair(pt->threads, run));
+        csv_ratio(f, rt);
+        csv_ratio(f, lo);
+        csv_ratio(f, hi);
+        fprintf(f, ",%" PRIu64, run->gets);
+        csv_opt_i64(f, run->stats.allocs);
+        csv_opt_i64(f, run->stats.reuses);
+        csv_opt_i64(f, run->stats.peak_in_use);
+        csv_opt_i64(f, peak_bytes(pt->size, run));
+        csv_opt_i64(f, run->peak_rss_kib);
+        csv_opt_i64(f, run->stats.in_use);
+        csv_opt_i64(f, run->stats.idle);
+        char w[1024];
+        fputc(',', f);
+        if (row_warnings(cfg, pt, r, w, sizeof w)) {
+            /* lines joined with "; " */
+            w[strlen(w) - 1] = 0;
+            for (char *nl; (nl = strchr(w, '\n'));) {
+                memmove(nl + 2, nl + 1, strlen(nl + 1) + 1);
+                nl[0] = ';';
+                nl[1] = ' ';
             }
-            csv_lat(f, cfg, &run->get_lat, &run->rel_lat);
-            if (rc->old) {
-                cmp_row key;
-                cmp_key(&key, cfg, pt, r);
-                const cmp_row *o = compare_find(rc->old, &key);
-                double cr = -1, clo = -1, chi = -1;
-                if (o)
-                    compare_ratio(o, &key, &cr, &clo, &chi);
-                if (o)
-                    fprintf(f, ",%.1f", o->pps);
-                else
-                    fputs(",", f);
-                csv_opt_ratio(f, cr);
-                csv_opt_ratio(f, clo);
-                csv_opt_ratio(f, chi);
-            }
+            csv_str(f, w);
+        }
+        csv_lat(f, cfg, &run->get_lat, &run->rel_lat);
+        if (rc->old) {
+            cmp_row key;
+            cmp_key(&key, cfg, pt, r);
+            const cmp_row *o = compare_find(rc->old, &key);
+            double cr = -1, clo = -1, chi = -1;
+            if (o)
+                compare_ratio(o, &key, &cr, &clo, &chi);
+            if (o)
+                fprintf(f, ",%.1f", o->pps);
+            else
+                fputs(",", f);
+            csv_ratio(f, cr);
+            csv_ratio(f, clo);
+            csv_ratio(f, chi);
+        }
+        fputc('\n', f);
+        if (!cfg->per_thread || !run->threads)
+            continue;
+        for (int t = 0; t < run->nthreads; t++) {
+            const thread_summary *tr = &run->threads[t];
+            fprintf(f, "%s,%d,%s,", r->impl->name, tr->index, tr->role);
+            if (tr->cpu >= 0)
+                fprintf(f, "%d", tr->cpu);
+            fprintf(f, ",%s,%d,%zu,%u,%d,%" PRIu64 ",%.6f,%.1f,,,,,%.3f"
+                    ",,,,,,,,,,,,",
+                    pattern_names[cfg->pattern], pt->threads, pt->size,
+                    cfg->hold, r->nruns, tr->pairs, tr->seconds,
+                    tr->seconds > 0 ? (double)tr->pairs / tr->seconds : 0,
+                    tr->pairs ? tr->seconds * 1e9 / (double)tr->pairs : 0.0);
+            csv_lat(f, cfg, &tr->get_lat, &tr->rel_lat);
+            if (rc->old)
+                fputs(",,,,", f);
             fputc('\n', f);
-            if (!cfg->per_thread || !run->threads)
-                continue;
-            for (int t = 0; t < run->nthreads; t++) {
-                const thread_summary *tr = &run->threads[t];
-                fprintf(f, "%s,%d,%s,", r->impl->name, tr->index, tr->role);
-                if (tr->cpu >= 0)
-                    fprintf(f, "%d", tr->cpu);
-                fprintf(f, ",%s,%d,%zu,%u,%d,%" PRIu64 ",%.6f,%.1f,,,,,%.3f"
-                        ",,,,,,,,,,,,",
-                        pattern_names[cfg->pattern], pt->threads, pt->size,
-                        cfg->hold, r->nruns, tr->pairs, tr->seconds,
-                        tr->seconds > 0 ? (double)tr->pairs / tr->seconds : 0,
-                        tr->pairs ? tr->seconds * 1e9 / (double)tr->pairs : 0.0);
-                csv_lat(f, cfg, &tr->get_lat, &tr->rel_lat);
-                if (rc->old)
-                    fputs(",,,,", f);
-                fputc('\n', f);
-            }
         }
     }
     return 0;
@@ -525,22 +519,6 @@ static void json_i64(FILE *f, const char *key, int64_t v, const char *sep)
         fprintf(f, "\"%s\": %" PRId64 "%s", key, v, sep);
     else
         fprintf(f, "\"%s\": null%s", key, sep);
-}
-
-static void json_ratio(FILE *f, const char *key, double v, const char *sep)
-{
-    char b[32];
-    if (v >= 0)
-        fprintf(f, "\"%s\": %s%s", key, fmt_ratio_num(b, sizeof b, v), sep);
-    else
-        fprintf(f, "\"%s\": null%s", key, sep);
-}
-
-static void json_kv(FILE *f, const char *key, const char *v, const char *sep)
-{
-    fprintf(f, "\"%s\": ", key);
-    json_str(f, v);
-    fputs(sep, f);
 }
 
 static void json_latency(FILE *f, const bench_config *cfg, const lat_summary *g,
@@ -709,11 +687,10 @@ static int current_rows(const report_ctx *rc, cmp_report *cur)
     cur->rows = calloc((size_t)n + 1, sizeof *cur->rows);
     if (!cur->rows)
         return -1;
-    for (int p = 0; p < rc->npoints; p++)
-        for (int i = 0; i < rc->points[p].nimpls; i++)
-            if (rc->points[p].impls[i].nruns)
-                cmp_key(&cur->rows[cur->nrows++], rc->cfg, &rc->points[p],
-                        &rc->points[p].impls[i]);
+    const point_result *pt;
+    const impl_result *r;
+    for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);)
+        cmp_key(&cur->rows[cur->nrows++], rc->cfg, pt, r);
     return 0;
 }
 
@@ -723,13 +700,12 @@ static int write_json(FILE *f, const report_ctx *rc)
     json_config(f, rc);
     fputs(",\n  \"results\": [", f);
     int n = 0;
-    for (int p = 0; p < rc->npoints; p++)
-        for (int i = 0; i < rc->points[p].nimpls; i++) {
-            if (rc->points[p].impls[i].nruns == 0)
-                continue;
-            fputs(n++ ? ",\n    " : "\n    ", f);
-            json_row(f, rc, &rc->points[p], &rc->points[p].impls[i]);
-        }
+    const point_result *pt;
+    const impl_result *r;
+    for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);) {
+        fputs(n++ ? ",\n    " : "\n    ", f);
+        json_row(f, rc, pt, r);
+    }
     fputs("\n  ]", f);
     if (rc->old) {
         cmp_report cur;

@@ -235,9 +235,22 @@ def code_block(text):
     return out
 
 
-def is_list_item(ln):
-    return re.match(r"^\s+(-?E[A-Z0-9]+(?:,\s*-?E[A-Z0-9]+)*)\s{2,}\S", ln) or \
-        re.match(r"^\s*- \S", ln)
+def errno_item(lines, i):
+    """An indented errno list item at lines[i] ("  EINVAL  pool NULL;" and
+    its deeper-indented continuation lines): (codes, text, next i), or
+    None."""
+    m = re.match(r"^(\s+)(-?E[A-Z0-9]+(?:,\s*-?E[A-Z0-9]+)*)\s{2,}(\S.*)$", lines[i])
+    if not m:
+        return None
+    ind = len(m.group(1))
+    text = [m.group(3)]
+    i += 1
+    while i < len(lines) and lines[i].strip() and \
+            len(lines[i]) - len(lines[i].lstrip()) > ind + 2 and \
+            not re.match(r"^\s+-?E[A-Z0-9]+\s{2,}", lines[i]):
+        text.append(lines[i].strip())
+        i += 1
+    return m.group(2), " ".join(text), i
 
 
 def prose(lines, names, errno_lists=True):
@@ -266,20 +279,13 @@ def prose(lines, names, errno_lists=True):
             out.append(".SS " + esc(ln.strip()))
             i += 2
             continue
-        m = re.match(r"^(\s+)(-?E[A-Z0-9]+(?:,\s*-?E[A-Z0-9]+)*)\s{2,}(\S.*)$", ln)
-        if m:
+        item = errno_item(lines, i)
+        if item:
             flush()
-            ind = len(m.group(1))
-            text = [m.group(3)]
-            i += 1
-            while i < len(lines) and lines[i].strip() and \
-                    len(lines[i]) - len(lines[i].lstrip()) > ind + 2 and \
-                    not re.match(r"^\s+-?E[A-Z0-9]+\s{2,}", lines[i]):
-                text.append(lines[i].strip())
-                i += 1
+            codes, text, i = item
             if errno_lists:
-                out += [".TP", "\\fB%s\\fP" % esc(m.group(2)),
-                        line(inline_markup(" ".join(text), names))]
+                out += [".TP", "\\fB%s\\fP" % esc(codes),
+                        line(inline_markup(text, names))]
             elif out and out[-1].endswith(":") and not out[-1].startswith("."):
                 out[-1] = out[-1][:-1] + " (see \\fBERRORS\\fP)."
             continue
@@ -344,20 +350,13 @@ def list_items(lines):
     items = []
     i = 0
     while i < len(lines):
-        m = re.match(r"^(\s+)(-?E[A-Z0-9]+(?:,\s*-?E[A-Z0-9]+)*)\s{2,}(\S.*)$", lines[i])
-        if not m:
+        item = errno_item(lines, i)
+        if not item:
             i += 1
             continue
-        ind = len(m.group(1))
-        text = [m.group(3)]
-        i += 1
-        while i < len(lines) and lines[i].strip() and \
-                len(lines[i]) - len(lines[i].lstrip()) > ind + 2 and \
-                not re.match(r"^\s+-?E[A-Z0-9]+\s{2,}", lines[i]):
-            text.append(lines[i].strip())
-            i += 1
-        codes = [c.strip().lstrip("-") for c in m.group(2).split(",")]
-        items.append((codes, " ".join(text).rstrip(";.") + "."))
+        codes, text, i = item
+        items.append(([c.strip().lstrip("-") for c in codes.split(",")],
+                      text.rstrip(";.") + "."))
     return items
 
 

@@ -50,15 +50,7 @@ assert len(d['results']) == len(sizes) * len($want)
     ok $? "-t $t -s $s"
 done
 
-# Bad lists: exit 2, one line naming the option.
-bad() {
-    want=$1
-    shift
-    run "$@"
-    [ $rc -eq 2 ] && [ "$(wc -l <"$err")" -eq 1 ] && [ ! -s "$out" ] &&
-        grep -qF -- "$want" "$err"
-    ok $? "$* -> exit 2: $want"
-}
+# Bad lists: exit 2, one line naming the option (bad: t/cli-lib.sh).
 bad "-t/--threads: invalid value '1,1': 1 is listed twice" -t 1,1
 bad "-t/--threads: invalid value '4-2': a range must go up" -t 4-2
 bad "-t/--threads: invalid value '1-4:0'" -t 1-4:0
