@@ -3,9 +3,10 @@
  * The CLI is split by concern: options.c (command line), impl_*.c (one
  * adapter per implementation behind the impl_ops table), workload.c (the
  * threads and the three patterns), histogram.c (latency), report.c
- * (table/csv/json), compare.c (--compare) and main.c (the sweep, the
- * repeats, a child process per run).  Everything here is
- * plain data so that each part can be read on its own. */
+ * (table/csv/json, with fmt.c's formatting and machine.c's description of
+ * the machine), compare.c (--compare), outfile.c (-o and --json files) and
+ * main.c (the sweep, the repeats, a child process per run).  Everything
+ * here is plain data so that each part can be read on its own. */
 #ifndef BUFPOOL_BENCH_H
 #define BUFPOOL_BENCH_H
 
