@@ -44,6 +44,10 @@ static const impl_ops *const available[] = {
 };
 #define NAVAILABLE (int)(sizeof available / sizeof available[0])
 
+/* Selectable only with BUFPOOL_BENCH_TESTING=1 (for the test suite). */
+static const impl_ops *const testing[] = { &impl_broken, &impl_probe };
+#define NTESTING (int)(sizeof testing / sizeof testing[0])
+
 const char *options_impl_names(void)
 {
 #ifdef HAVE_AVUTIL
@@ -53,7 +57,8 @@ const char *options_impl_names(void)
 #endif
 }
 
-/* Long option table.  Every option has a short form too. */
+/* Long option table.  Every option has a short form too (--json, --compare
+ * and --percentiles: -j, -C, -L). */
 static const struct option longopts[] = {
     {"threads",     required_argument, NULL, 't'},
     {"size",        required_argument, NULL, 's'},
@@ -77,12 +82,15 @@ static const struct option longopts[] = {
     {"verify",      no_argument,       NULL, 'v'},
     {"format",      required_argument, NULL, 'f'},
     {"output",      required_argument, NULL, 'o'},
+    {"json",        required_argument, NULL, 'j'},
+    {"compare",     required_argument, NULL, 'C'},
+    {"percentiles", required_argument, NULL, 'L'},
     {"quiet",       no_argument,       NULL, 'q'},
     {"help",        no_argument,       NULL, 'h'},
     {"version",     no_argument,       NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
-static const char shortopts[] = ":t:s:n:d:w:r:H:p:T:S:M:m:a:zZc:i:lPvf:o:qhV";
+static const char shortopts[] = ":t:s:n:d:w:r:H:p:T:S:M:m:a:zZc:i:lPvf:o:j:C:L:qhV";
 
 /* "-t/--threads" for messages. */
 static const char *optname(int c)
@@ -159,15 +167,16 @@ static int parse_int_range(int c, const char *s, uint64_t lo, uint64_t hi,
     return -1;
 }
 
-/* A byte count with an optional binary suffix K, M, G or T (also KiB...). */
-static int parse_bytes(int c, const char *s, uint64_t lo, uint64_t hi,
-                       const char *hi_name, uint64_t *out)
+/* One value of a -t or -s list: a count, or a byte count with a suffix. */
+static int parse_item(bool bytes, const char *s, const char **end,
+                      uint64_t *out)
 {
-    const char *e;
     uint64_t v;
-    int r = parse_u64(s, &v, &e);
+    if (parse_u64(s, &v, end) < 0)
+        return -EINVAL;
     unsigned shift = 0;
-    if (r == 0) {
+    if (bytes) {
+        const char *e = *end;
         switch (toupper((unsigned char)*e)) {
         case 'K': shift = 10; e++; break;
         case 'M': shift = 20; e++; break;
@@ -179,17 +188,156 @@ static int parse_bytes(int c, const char *s, uint64_t lo, uint64_t hi,
             e += 2;
         else if (shift && (e[0] == 'B' || e[0] == 'b'))
             e++;
-        if (*e)
-            r = -EINVAL;
-        else if (shift && v > (UINT64_MAX >> shift))
-            r = -ERANGE;
+        if (shift && v > (UINT64_MAX >> shift))
+            return -ERANGE;
+        *end = e;
     }
-    if (r < 0 || (v << shift) < lo || (v << shift) > hi)
+    *out = v << shift;
+    return 0;
+}
+
+/* A byte count with an optional binary suffix K, M, G or T (also KiB...). */
+static int parse_bytes(int c, const char *s, uint64_t lo, uint64_t hi,
+                       const char *hi_name, uint64_t *out)
+{
+    const char *e;
+    uint64_t v;
+    if (parse_item(true, s, &e, &v) < 0 || *e || v < lo || v > hi)
         return bad(c, s, "expected a byte count from %" PRIu64 " to %s "
                    "(optional suffix K, M, G or T, powers of 1024)", lo,
                    hi_name);
-    *out = v << shift;
+    *out = v;
     return -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* -t and -s: a value, a comma-separated list, or ranges A-B (threads: every
+ * integer; sizes: A, 2A, 4A, ... up to B) and A-B:STEP (every STEP), mixed
+ * freely: "1,2,4", "1-4", "64-1M", "4K-16K:4K".  Each value must be in
+ * [lo, hi] and appear once; at most MAX_SWEEP values. */
+static int parse_list(int c, const char *s, bool bytes, uint64_t lo,
+                      uint64_t hi, const char *hi_name, uint64_t *vals, int *n)
+{
+    const char *what = bytes ? "a byte count" : "an integer";
+    const char *note = bytes ? " (optional suffix K, M, G or T, powers of "
+                               "1024)" : "";
+    const char *range = bytes ? "64,4K,1M or a range like 64-1M (doubling) "
+                                "or 4K-16K:4K"
+                              : "1,2,4 or a range like 1-8 or 1-8:2";
+    const char *p = s;
+    *n = 0;
+    for (;;) {
+        uint64_t a, b, step = 0;
+        const char *e;
+        bool is_range = false;
+        if (parse_item(bytes, p, &e, &a) < 0)
+            goto syntax;
+        b = a;
+        if (*e == '-') {
+            is_range = true;
+            if (parse_item(bytes, e + 1, &e, &b) < 0)
+                goto syntax;
+            if (*e == ':') {
+                if (parse_item(bytes, e + 1, &e, &step) < 0 || step == 0)
+                    goto syntax;
+            }
+            if (b < a)
+                return bad(c, s, "a range must go up (%" PRIu64 " > %" PRIu64
+                           ")", a, b);
+        }
+        if (*e && *e != ',')
+            goto syntax;
+        if (a < lo || b > hi)
+            return bad(c, s, "expected %s from %" PRIu64 " to %s%s, or a "
+                       "list like %s", what, lo, hi_name, note, range);
+        if (is_range && !bytes && !step)
+            step = 1;
+        for (uint64_t v = a;;) {
+            if (*n == MAX_SWEEP)
+                return bad(c, s, "at most %d values", MAX_SWEEP);
+            vals[(*n)++] = v;
+            if (!is_range)
+                break;
+            /* Doubling, or the step; stop before passing b (or wrapping). */
+            uint64_t next = step ? v + step : v * 2;
+            if (next <= v || next > b || (!step && v == 0))
+                break;
+            v = next;
+        }
+        if (!*e)
+            break;
+        p = e + 1;
+    }
+    /* Each value once: sorted, a repeat is next to its twin. */
+    static uint64_t sorted[MAX_SWEEP];
+    memcpy(sorted, vals, sizeof *vals * (size_t)*n);
+    qsort(sorted, (size_t)*n, sizeof *sorted, cmp_u64);
+    for (int i = 1; i < *n; i++)
+        if (sorted[i] == sorted[i - 1])
+            return bad(c, s, "%" PRIu64 " is listed twice", sorted[i]);
+    return -1;
+syntax:
+    return bad(c, s, "expected %s from %" PRIu64 " to %s%s, or a list like %s",
+               what, lo, hi_name, note, range);
+}
+
+/* --percentiles: a comma-separated list of percentiles above 0 and up to
+ * 100, with at most 4 decimals, or "max" (= 100); sorted, each once. */
+static int parse_percentiles(int c, const char *s, bench_config *cfg)
+{
+    const char *p = s;
+    cfg->npct = 0;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        double v;
+        if (len == 3 && strncmp(p, "max", 3) == 0) {
+            v = 100;
+        } else {
+            /* digits, at most one '.', at most 4 digits after it */
+            size_t i = 0, dot = len, digits = 0;
+            for (; i < len; i++) {
+                if (p[i] == '.' && dot == len)
+                    dot = i;
+                else if (isdigit((unsigned char)p[i]))
+                    digits++;
+                else
+                    break;
+            }
+            if (i < len || digits == 0 || (dot < len && len - dot - 1 > 4) ||
+                len > 12)
+                return bad(c, s, "expected a comma-separated list of "
+                           "percentiles above 0 and up to 100 (at most 4 "
+                           "decimals) or max, e.g. 50,99,99.9,max");
+            char num[16];
+            memcpy(num, p, len);
+            num[len] = 0;
+            v = strtod(num, NULL);
+            if (!(v > 0 && v <= 100))
+                return bad(c, s, "expected a comma-separated list of "
+                           "percentiles above 0 and up to 100 (at most 4 "
+                           "decimals) or max, e.g. 50,99,99.9,max");
+        }
+        for (int i = 0; i < cfg->npct; i++)
+            if (cfg->pct[i] == v)
+                return bad(c, s, "percentile %.4g is listed twice", v);
+        if (cfg->npct == MAX_PCT)
+            return bad(c, s, "at most %d percentiles", MAX_PCT);
+        /* insertion in ascending order */
+        int i = cfg->npct++;
+        while (i > 0 && cfg->pct[i - 1] > v) {
+            cfg->pct[i] = cfg->pct[i - 1];
+            i--;
+        }
+        cfg->pct[i] = v;
+        if (!p[len])
+            return -1;
+        p += len + 1;
+    }
 }
 
 /* Seconds as a decimal number. */
@@ -285,11 +433,12 @@ static int parse_impls(int c, const char *s, bench_config *cfg)
             if (strlen(available[i]->name) == len &&
                 strncmp(available[i]->name, p, len) == 0)
                 found = available[i];
-        if (!found && len == 6 && strncmp(p, "broken", 6) == 0) {
-            const char *t = getenv("BUFPOOL_BENCH_TESTING");
-            if (t && strcmp(t, "1") == 0)
-                found = &impl_broken;
-        }
+        const char *t = getenv("BUFPOOL_BENCH_TESTING");
+        for (int i = 0; !found && t && strcmp(t, "1") == 0 &&
+                        i < NTESTING; i++)
+            if (strlen(testing[i]->name) == len &&
+                strncmp(testing[i]->name, p, len) == 0)
+                found = testing[i];
 #ifndef HAVE_AVUTIL
         if (!found && len == 6 && strncmp(p, "ffmpeg", 6) == 0)
             return bad(c, s, "this bufpool-bench was built without libavutil "
@@ -333,17 +482,23 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: " PROG " [OPTION]...\n"
+"  or:  " PROG " --compare OLD.json NEW.json [-f F] [-o FILE]\n"
 "Benchmark multi-threaded get/release of fixed-size buffers: bufpool against\n"
-"malloc and FFmpeg's AVBufferPool, the same workload side by side.\n"
+"malloc and FFmpeg's AVBufferPool, the same workload side by side, every run\n"
+"in a fresh child process.\n"
 "\n"
 "Workload:\n"
-"  -t, --threads N       threads (default: the CPUs in --cpus, else all online CPUs)\n"
-"  -s, --size BYTES      buffer size, suffix K, M, G or T (default 1M)\n"
+"  -t, --threads LIST    threads (default: the CPUs in --cpus, else all online\n"
+"                        CPUs); a list or range sweeps: 1,2,4  1-8  1-8:2\n"
+"  -s, --size LIST       buffer size, suffix K, M, G or T (default 1M); a list\n"
+"                        or range sweeps: 64,4K,1M  64-1M (doubling)  4K-16K:4K\n"
+"                        (-t and -s lists: one row per combination)\n"
 "  -n, --ops N           get+release pairs per thread (pipeline: per producer)\n"
 "  -d, --duration SEC    measured seconds per run (default 2; excludes --ops)\n"
 "  -w, --warmup SEC      unmeasured seconds before each run on the same pool\n"
 "                        (default: 10%% of --duration, 0 with --ops)\n"
-"  -r, --repeat N        runs per implementation; report the median (default 1)\n"
+"  -r, --repeat N        runs per implementation, interleaved; report the\n"
+"                        median, spread and every run (default 1)\n"
 "  -H, --hold N          buffers each thread holds before releasing (default 4;\n"
 "                        pipeline: the depth of each producer's queue)\n"
 "  -p, --pattern P       local | pipeline | random (default local)\n"
@@ -363,19 +518,25 @@ static void usage(FILE *f)
 "\n"
 "Report:\n"
 "  -l, --latency         sampled get and release latency percentiles\n"
+"  -L, --percentiles LIST  which ones (implies -l; default 50,90,99,99.9,max)\n"
 "  -P, --per-thread      a row per thread\n"
 "  -v, --verify          token-check every buffer: exit 1 if one was handed to\n"
 "                        two holders at once\n"
 "  -f, --format F        table | csv | json (default: from -o FILE's .csv or\n"
 "                        .json suffix, else table on a terminal or in a file,\n"
 "                        json when stdout is a pipe or file)\n"
-"  -o, --output FILE     write the report to FILE instead of stdout\n"
-"  -q, --quiet           no progress line on stderr\n"
+"  -o, --output FILE     write the report to FILE instead of stdout (replaced\n"
+"                        when the run ends; a partial report on Ctrl-C)\n"
+"  -j, --json FILE       also write the JSON report to FILE\n"
+"  -C, --compare OLD.json  add each row's ratio against a saved JSON report;\n"
+"                        with NEW.json: compare two saved reports, run nothing\n"
+"  -q, --quiet           no progress line, no warnings on stderr\n"
 "  -h, --help            this help, then exit\n"
 "  -V, --version         version and build, then exit\n"
 "\n"
 "Exit status: 0 success, 1 run-time failure (allocation failed, verify\n"
-"mismatch), 2 bad usage.  See bufpool-bench(1).\n",
+"mismatch), 2 bad usage, 130 interrupted (the report so far is written).\n"
+"See bufpool-bench(1).\n",
     options_impl_names());
 }
 
@@ -404,11 +565,20 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     bool threads_set = false, ops_set = false, duration_set = false;
     bool warmup_set = false, format_set = false;
     const char *duration_arg = NULL, *size_arg = "1M";
+    static uint64_t list[MAX_SWEEP];
+    int nlist;
     uint64_t v;
     int r, sel;
+    /* Options that make no sense when comparing two saved reports. */
+    int run_opt = 0;
 
     memset(cfg, 0, sizeof *cfg);
     cfg->size = 1 << 20;
+    cfg->sizes[0] = cfg->size;
+    cfg->nsizes = 1;
+    static const double default_pct[] = {50, 90, 99, 99.9, 100};
+    cfg->npct = (int)(sizeof default_pct / sizeof default_pct[0]);
+    memcpy(cfg->pct, default_pct, sizeof default_pct);
     cfg->duration = 2.0;
     cfg->repeat = 1;
     cfg->hold = 4;
@@ -426,15 +596,21 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         const char *a = optarg;
         r = -1;
+        if (!strchr("foqCj:?hV", c) && !run_opt)
+            run_opt = c;
         switch (c) {
         case 't':
-            r = parse_int_range(c, a, 1, MAX_THREADS, &v);
-            cfg->threads = (int)v;
+            r = parse_list(c, a, false, 1, MAX_THREADS, "1024", list, &nlist);
+            for (int i = 0; r < 0 && i < nlist; i++)
+                cfg->threads_list[i] = (int)list[i];
+            cfg->nthreads_list = nlist;
             threads_set = true;
             break;
         case 's':
-            r = parse_bytes(c, a, 1, MAX_SIZE, "1T", &v);
-            cfg->size = (size_t)v;
+            r = parse_list(c, a, true, 1, MAX_SIZE, "1T", list, &nlist);
+            for (int i = 0; r < 0 && i < nlist; i++)
+                cfg->sizes[i] = (size_t)list[i];
+            cfg->nsizes = nlist;
             size_arg = a;
             break;
         case 'n':
@@ -500,6 +676,21 @@ int options_parse(int argc, char **argv, bench_config *cfg)
                 r = bad(c, a, "expected a file name");
             cfg->output = a;
             break;
+        case 'j':
+            if (!*a)
+                r = bad(c, a, "expected a file name");
+            cfg->json_output = a;
+            break;
+        case 'C':
+            if (!*a)
+                r = bad(c, a, "expected the file name of a JSON report "
+                        "(from --json or --format json)");
+            cfg->compare = a;
+            break;
+        case 'L':
+            r = parse_percentiles(c, a, cfg);
+            cfg->latency = true;
+            break;
         case 'q': cfg->quiet = true; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': version(); return EXIT_OK;
@@ -519,10 +710,27 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         if (r >= 0)
             return r;
     }
+    /* One argument, only with --compare: the newer of two saved reports. */
+    if (optind < argc && cfg->compare && !cfg->compare_new && argv[optind][0]) {
+        cfg->compare_new = argv[optind++];
+    }
     if (optind < argc) {
-        say("unexpected argument '%s' (options only; see --help)",
-            argv[optind]);
+        say("unexpected argument '%s' (options only, or --compare OLD.json "
+            "NEW.json; see --help)", argv[optind]);
         return EXIT_USAGE;
+    }
+    if (cfg->compare_new) {
+        if (run_opt) {
+            const char *name = optname(run_opt);
+            say("%s: not with --compare OLD.json NEW.json, which compares "
+                "two saved reports without running anything", name);
+            return EXIT_USAGE;
+        }
+        if (cfg->json_output) {
+            say("-j/--json: not with --compare OLD.json NEW.json (use "
+                "--format json)");
+            return EXIT_USAGE;
+        }
     }
 
     /* Combinations. */
@@ -535,13 +743,28 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         cfg->warmup = ops_set ? 0 : cfg->duration / 10;
     if (!threads_set) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg->threads = cfg->ncpus ? cfg->ncpus : (n > 0 ? (int)n : 1);
-        if (cfg->threads > MAX_THREADS)
-            cfg->threads = MAX_THREADS;
+        int t = cfg->ncpus ? cfg->ncpus : (n > 0 ? (int)n : 1);
+        cfg->threads_list[0] = t > MAX_THREADS ? MAX_THREADS : t;
+        cfg->nthreads_list = 1;
     }
-    if (cfg->pattern == PAT_PIPELINE && cfg->threads < 2) {
+    /* The first point; main.c sets each point in turn.  The checks below
+     * hold for every point: they use the most threads and the biggest size. */
+    cfg->threads = cfg->threads_list[0];
+    cfg->size = cfg->sizes[0];
+    int min_threads = MAX_THREADS, max_threads = 1;
+    size_t max_size = 1;
+    for (int i = 0; i < cfg->nthreads_list; i++) {
+        if (cfg->threads_list[i] < min_threads)
+            min_threads = cfg->threads_list[i];
+        if (cfg->threads_list[i] > max_threads)
+            max_threads = cfg->threads_list[i];
+    }
+    for (int i = 0; i < cfg->nsizes; i++)
+        if (cfg->sizes[i] > max_size)
+            max_size = cfg->sizes[i];
+    if (cfg->pattern == PAT_PIPELINE && min_threads < 2) {
         char t[24];
-        snprintf(t, sizeof t, "%d", cfg->threads);
+        snprintf(t, sizeof t, "%d", min_threads);
         return bad('t', t, "--pattern pipeline needs at least 2 threads "
                    "(producers and consumers)");
     }
@@ -554,10 +777,10 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     /* The most buffers the workload holds at once (see workload.c). */
     uint64_t need;
     if (cfg->pattern == PAT_PIPELINE) {
-        uint64_t producers = (uint64_t)(cfg->threads + 1) / 2;
+        uint64_t producers = (uint64_t)(max_threads + 1) / 2;
         need = producers * ((uint64_t)cfg->hold + 2);
     } else {
-        need = (uint64_t)cfg->threads * cfg->hold;
+        need = (uint64_t)max_threads * cfg->hold;
     }
     if (cfg->max_buffers && cfg->max_buffers < need) {
         /* A get beyond the cap could never be served. */
@@ -571,7 +794,7 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     if (pages > 0 && psize > 0) {
         double ram = (double)pages * (double)psize;
-        double held = (double)need * (double)cfg->size;
+        double held = (double)need * (double)max_size;
         if (held > ram)
             return bad('s', size_arg, "this workload holds up to %" PRIu64 " buffers "
                        "at once (%.3g bytes), more than this machine's memory "

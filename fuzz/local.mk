@@ -23,7 +23,8 @@ fuzz_replay_api_SOURCES = fuzz/replay.c fuzz/fuzz_api.c fuzz/fuzz.h
 fuzz_replay_api_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"api"'
 fuzz_replay_api_LDADD = lib/libbufpool.la
 fuzz_replay_cli_SOURCES = fuzz/replay.c fuzz/fuzz_cli.c fuzz/fuzz.h \
-	cli/options.c cli/impl_bufpool.c cli/impl_malloc.c cli/impl_broken.c
+	cli/options.c cli/impl_bufpool.c cli/impl_malloc.c cli/impl_broken.c \
+	cli/impl_probe.c
 fuzz_replay_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli -DFUZZ_NAME='"cli"'
 fuzz_replay_cli_CFLAGS = $(AM_CFLAGS)
 fuzz_replay_cli_LDADD = lib/libbufpool.la $(BENCH_LIBS)
@@ -40,7 +41,8 @@ FUZZ_LIB_HDRS = $(srcdir)/lib/bufpool.h $(srcdir)/lib/internal.h \
 	$(srcdir)/lib/platform.h $(srcdir)/lib/pool_internal.h
 FUZZ_CPPFLAGS = -I$(srcdir)/lib -I$(top_builddir) -I$(srcdir)/fuzz
 FUZZ_CLI_SRCS = $(srcdir)/cli/options.c $(srcdir)/cli/impl_bufpool.c \
-	$(srcdir)/cli/impl_malloc.c $(srcdir)/cli/impl_broken.c
+	$(srcdir)/cli/impl_malloc.c $(srcdir)/cli/impl_broken.c \
+	$(srcdir)/cli/impl_probe.c
 FUZZ_CLI_FLAGS = -I$(srcdir)/cli
 FUZZ_CLI_LIBS = $(BENCH_LIBS)
 if HAVE_AVUTIL

@@ -3,16 +3,6 @@
 # and the value; --help and --version exit 0.
 . "$top_srcdir/t/cli-lib.sh"
 
-# bad EXPECTED-TEXT ARGS...: exit 2, one stderr line containing the text,
-# nothing on stdout.
-bad() {
-    want=$1
-    shift
-    run "$@"
-    [ $rc -eq 2 ] && [ "$(wc -l <"$err")" -eq 1 ] && [ ! -s "$out" ] &&
-        grep -qF -- "$want" "$err"
-    ok $? "$* -> exit 2: $want"
-}
 
 bad "-t/--threads: invalid value '0'" -t 0
 bad "-t/--threads: invalid value '-1'" --threads -1
@@ -92,7 +82,7 @@ missing=
 sed 's/\\//g' "$top_srcdir/cli/bufpool-bench.1" >"$tmp/man.txt"   # unescape \-
 for o in threads size ops duration warmup repeat hold pattern touch seed \
          max-buffers min-buffers align zero cpus impl latency per-thread \
-         verify format output quiet help version; do
+         verify format output json compare percentiles poison quiet help version; do
     grep -q -- "--$o\\b" "$out" || missing="$missing --$o(help)"
     grep -q -- "--$o\\b" "$tmp/man.txt" || missing="$missing --$o(man)"
 done

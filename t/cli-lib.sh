@@ -4,6 +4,8 @@
 #   ok COND NAME      one TAP line; COND is a shell status (0 = pass)
 #   json_check PY     runs Python with `d` = the JSON document in $out;
 #                     PY must raise (assert) on failure
+#   bad WANT ARGS...  runs the CLI; one test: exit 2, nothing on stdout and
+#                     one line on stderr containing WANT
 #   skip NAME REASON  a skipped test
 #   done_testing      prints the plan; exit status 1 if anything failed
 #
@@ -37,6 +39,15 @@ ok() {
         echo "# stdout:"
         sed 's/^/#   /' "$out" | head -20
     fi
+}
+
+bad() {
+    want=$1
+    shift
+    run "$@"
+    [ $rc -eq 2 ] && [ "$(wc -l <"$err")" -eq 1 ] && [ ! -s "$out" ] &&
+        grep -qF -- "$want" "$err"
+    ok $? "$* -> exit 2: $want"
 }
 
 skip() {
