@@ -1,6 +1,8 @@
--- luatap.lua - minimal TAP producer for the Lua binding tests.
+-- luatap.lua - minimal TAP producer for the Lua binding tests (Lua 5.1 to
+-- 5.4 and LuaJIT).
 --   local t = require "luatap"
 --   t.ok(cond, name); t.is(got, want, name); t.raises(fn, pattern, name)
+--   t.isint(x): x is an integer value (an integer subtype on 5.3+)
 --   t.skip_all(reason); t.done()
 local M = {}
 local n, failed = 0, 0
@@ -42,6 +44,14 @@ function M.raises(fn, pattern, name)
   end
   return r
 end
+
+function M.isint(x)
+  if math.type then return math.type(x) == "integer" end
+  return type(x) == "number" and x == math.floor(x)
+end
+
+-- The Lua 5.4 syntax parts of a test (<close>) are loaded from strings.
+M.lua54 = _VERSION == "Lua 5.4"
 
 function M.skip_all(reason)
   out("1..0 # SKIP " .. reason)
