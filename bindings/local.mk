@@ -7,7 +7,7 @@ noinst_LTLIBRARIES += bindings/libbpcore.la
 bindings_libbpcore_la_SOURCES = $(lib_libbufpool_la_SOURCES)
 
 EXTRA_DIST += bindings/bufpool.i bindings/python.i bindings/python_post.i \
-	bindings/lua.i bindings/lua_post.i
+	bindings/lua.i bindings/lua_post.i bindings/standalone/config.h
 
 clean-local: bindings-clean-local
 bindings-clean-local:
