@@ -528,31 +528,6 @@ PyMODINIT_FUNC PyInit__bufpool(void);
 %feature("python:tp_richcompare") bpb_pool "0";
 %feature("python:tp_repr", functype="reprfunc") bpb_pool "bpy_pool_repr";
 
-/* --- Python-only members ----------------------------------------------------- */
-
-%extend bpb_buffer {
-    PyObject *__enter__(PyObject *BPY_SELF) {
-        if (!$self->ref)
-            return bpy_raise_released();
-        Py_INCREF(BPY_SELF);
-        return BPY_SELF;
-    }
-    %immutable;
-    bpb_count exports;
-    %mutable;
-}
-%extend bpb_pool {
-    PyObject *__enter__(PyObject *BPY_SELF) {
-        if (!bpm_pool_open($self))
-            return bpy_raise();
-        Py_INCREF(BPY_SELF);
-        return BPY_SELF;
-    }
-}
-%{
-static bpb_count bpb_buffer_exports_get(bpb_buffer *b) { return bpm_lang_exports(b, false); }
-%}
-
 /* --- Docstrings (the first lines are the signatures inspect shows) ---------- */
 
 %feature("docstring") bpb_pool
@@ -681,3 +656,28 @@ Returns the buffer itself; the with block releases it at the end.";
 --
 
 Version of the bufpool C library the module runs, \"MAJOR.MINOR.PATCH\".";
+
+/* --- Python-only members ----------------------------------------------------- */
+
+%extend bpb_buffer {
+    PyObject *__enter__(PyObject *BPY_SELF) {
+        if (!$self->ref)
+            return bpy_raise_released();
+        Py_INCREF(BPY_SELF);
+        return BPY_SELF;
+    }
+    %immutable;
+    bpb_count exports;
+    %mutable;
+}
+%extend bpb_pool {
+    PyObject *__enter__(PyObject *BPY_SELF) {
+        if (!bpm_pool_open($self))
+            return bpy_raise();
+        Py_INCREF(BPY_SELF);
+        return BPY_SELF;
+    }
+}
+%{
+static bpb_count bpb_buffer_exports_get(bpb_buffer *b) { return bpm_lang_exports(b, false); }
+%}

@@ -223,6 +223,161 @@ static PyObject *bpy_buffer_exit(PyObject *self, PyObject *const *args,
     Py_RETURN_NONE;
 }
 
+/* --- with blocks without a GC-tracked bound method ----------------------------
+ * `with buf:` looks up __enter__ and __exit__ on the type and binds them:
+ * for a method descriptor CPython allocates and GC-tracks a new bound
+ * method each time, half the cost of a with block.  Buffer's __enter__
+ * and __exit__ are therefore descriptors whose binding is a bpy_bound from
+ * a freelist (a strong reference to the Buffer, no GC tracking: it can be
+ * in no cycle); on the class they give the ordinary method descriptors
+ * (help(), inspect). */
+
+typedef struct bpy_bound {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject      *owner;       /* the Buffer (a reference) */
+    int            which;       /* 0 __enter__, 1 __exit__ */
+} bpy_bound;
+
+static PyTypeObject bpy_bound_type;
+#define BPY_BOUND_FREELIST 16
+static bpy_bound *bpy_bound_free[BPY_BOUND_FREELIST];
+static int bpy_nbound;
+
+static PyObject *bpy_bound_call(PyObject *callable, PyObject *const *args,
+                                size_t nargsf, PyObject *kwnames)
+{
+    bpy_bound *b = (bpy_bound *)callable;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    static const char *const names[] = {"__enter__", "__exit__"};
+    if ((kwnames && PyTuple_GET_SIZE(kwnames)) || nargs != (b->which ? 3 : 0)) {
+        PyErr_Format(PyExc_TypeError, "Buffer.%s() takes %s", names[b->which],
+                     b->which ? "exactly 3 positional arguments" : "no arguments");
+        return NULL;
+    }
+    if (!b->which)
+        return bpb_buffer___enter__(&BPY_BUFFER(b->owner)->b, b->owner);
+    return bpy_buffer_exit(b->owner, args, nargs);
+}
+
+static void bpy_bound_dealloc(PyObject *self)
+{
+    bpy_bound *b = (bpy_bound *)self;
+    Py_CLEAR(b->owner);
+    if (bpy_nbound < BPY_BOUND_FREELIST)
+        bpy_bound_free[bpy_nbound++] = b;
+    else
+        PyObject_Free(b);
+}
+
+static PyObject *bpy_bound_repr(PyObject *self)
+{
+    bpy_bound *b = (bpy_bound *)self;
+    return PyUnicode_FromFormat("<bound method Buffer.%s of %R>",
+                                b->which ? "__exit__" : "__enter__", b->owner);
+}
+
+static PyTypeObject bpy_bound_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "bufpool._BufferMethod",
+    .tp_basicsize = sizeof(bpy_bound),
+    .tp_dealloc = bpy_bound_dealloc,
+    .tp_vectorcall_offset = offsetof(bpy_bound, vectorcall),
+    .tp_repr = bpy_bound_repr,
+    .tp_call = PyVectorcall_Call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "A bound __enter__ or __exit__ of a bufpool.Buffer.",
+};
+
+typedef struct bpy_with_descr {
+    PyObject_HEAD
+    PyObject *plain;          /* the method descriptor, for Buffer.__exit__ */
+    int which;
+} bpy_with_descr;
+
+static PyObject *bpy_with_descr_get(PyObject *self, PyObject *obj, PyObject *type)
+{
+    bpy_with_descr *d = (bpy_with_descr *)self;
+    bpy_bound *b;
+    if (!obj) {
+        Py_INCREF(d->plain);
+        return d->plain;
+    }
+    if (Py_TYPE(obj) != bpy_buffer_type)   /* its error message */
+        return Py_TYPE(d->plain)->tp_descr_get(d->plain, obj, type);
+    if (bpy_nbound) {
+        b = bpy_bound_free[--bpy_nbound];
+        (void)PyObject_INIT(b, &bpy_bound_type);
+    } else {
+        b = PyObject_New(bpy_bound, &bpy_bound_type);
+        if (!b)
+            return NULL;
+    }
+    b->vectorcall = bpy_bound_call;
+    Py_INCREF(obj);
+    b->owner = obj;
+    b->which = d->which;
+    return (PyObject *)b;
+}
+
+static void bpy_with_descr_dealloc(PyObject *self)
+{
+    Py_XDECREF(((bpy_with_descr *)self)->plain);
+    PyObject_Free(self);
+}
+
+static PyObject *bpy_with_descr_doc(PyObject *self, void *closure)
+{
+    (void)closure;
+    return PyObject_GetAttrString(((bpy_with_descr *)self)->plain, "__doc__");
+}
+
+static PyGetSetDef bpy_with_descr_getset[] = {
+    {"__doc__", bpy_with_descr_doc, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL}
+};
+
+static PyTypeObject bpy_with_descr_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "bufpool._BufferWithDescriptor",
+    .tp_basicsize = sizeof(bpy_with_descr),
+    .tp_dealloc = bpy_with_descr_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_descr_get = bpy_with_descr_get,
+    .tp_getset = bpy_with_descr_getset,
+};
+
+/* Puts the fast __enter__/__exit__ descriptors in front of Buffer's
+ * ordinary ones (already in its dict). */
+static int bpy_fast_with(PyTypeObject *t)
+{
+    static const char *const names[] = {"__enter__", "__exit__"};
+    int i;
+    if (PyType_Ready(&bpy_bound_type) < 0 || PyType_Ready(&bpy_with_descr_type) < 0)
+        return -1;
+    for (i = 0; i < 2; i++) {
+        bpy_with_descr *d;
+        PyObject *plain = PyDict_GetItemString(t->tp_dict, names[i]);
+        int rc;
+        if (!plain) {
+            PyErr_Format(PyExc_SystemError, "bufpool: Buffer.%s missing", names[i]);
+            return -1;
+        }
+        d = PyObject_New(bpy_with_descr, &bpy_with_descr_type);
+        if (!d)
+            return -1;
+        Py_INCREF(plain);
+        d->plain = plain;
+        d->which = i;
+        rc = PyDict_SetItemString(t->tp_dict, names[i], (PyObject *)d);
+        Py_DECREF(d);
+        if (rc < 0)
+            return -1;
+    }
+    PyType_Modified(t);
+    return 0;
+}
+
 static PyObject *bpy_buffer_slice(PyObject *self, PyObject *const *args,
                                   Py_ssize_t nargs, PyObject *kwnames)
 {
@@ -424,6 +579,7 @@ static const bufpool_capi bpy_capi = {
         if (!bpy_buffer_type ||
             bpy_finish_type(bpy_buffer_type, bpy_buffer_methods) < 0 ||
             bpy_finish_type(bpy_pool_type, bpy_pool_methods) < 0 ||
+            bpy_fast_with(bpy_buffer_type) < 0 ||
             PyModule_AddFunctions(m, bpy_module_functions) < 0)
             return NULL;
         version = PyUnicode_FromString(bp_version());

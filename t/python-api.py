@@ -784,6 +784,45 @@ class TestExitNeverHides(unittest.TestCase):
         b.release()
 
 
+class TestWithFastPath(unittest.TestCase):
+    """buf.__enter__/__exit__ are bound without a GC-tracked method object
+    (python_post.i); they must behave as bound methods do."""
+
+    def test_bound_methods(self):
+        pool = bufpool.Pool(64)
+        ex = pool.get().__exit__           # the only reference to the Buffer
+        self.assertIn("bound method Buffer.__exit__", repr(ex))
+        self.assertEqual(pool.stats()["in_use"], 1)   # kept alive by ex
+        self.assertIsNone(ex(None, None, None))
+        self.assertEqual(pool.stats()["in_use"], 0)
+        del ex
+        b = pool.get()
+        self.assertIs(b.__enter__(), b)
+        self.assertRaises(TypeError, b.__enter__, 1)
+        self.assertRaises(TypeError, b.__exit__, None)
+        self.assertRaises(TypeError, b.__exit__, None, None, None, exc=None)
+        bufpool.Buffer.__exit__(b, None, None, None)   # the class's method
+        self.assertTrue(b.released)
+        self.assertRaises(ValueError, b.__enter__)
+        self.assertRaises(TypeError, bufpool.Buffer.__dict__["__exit__"].__get__, 1)
+        self.assertEqual(str(inspect.signature(bufpool.Buffer.__enter__)), "(self, /)")
+        self.assertIn("release", bufpool.Buffer.__exit__.__doc__)
+
+    def test_with_without_as(self):
+        pool = bufpool.Pool(64)
+        with pool.get():                   # the Buffer lives in __exit__ only
+            self.assertEqual(pool.stats()["in_use"], 1)
+        self.assertEqual(pool.stats()["in_use"], 0)
+        for _ in range(100):               # more than the freelists hold
+            with pool.get() as b, pool.get() as c:
+                self.assertIsNot(b, c)
+        self.assertEqual(pool.stats()["in_use"], 0)
+        held = [pool.get().__exit__ for _ in range(40)]
+        self.assertEqual(pool.stats()["in_use"], 40)
+        del held
+        self.assertEqual(pool.stats()["in_use"], 0)
+
+
 class TestRefcounts(unittest.TestCase):
     """The C objects hold the right number of references (the interpreter
     runs the tests with -X dev; make check-valgrind checks for leaks)."""
