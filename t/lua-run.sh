@@ -8,7 +8,8 @@
 # 5.1=/usr/bin/luajit 5.4=/usr/bin/lua5.4" (configure's BP_LUA_TESTS_ENV).
 # When LUA... is not the primary interpreter BP_LUA_PRIMARY (make
 # check-valgrind runs "valgrind ... lua5.4"), only LUA... runs, with the
-# module of BP_LUA_PRIMARY_API.
+# module of BP_LUA_PRIMARY_API.  SAN_PRELOAD (sanitizer builds) is preloaded
+# into the interpreters only.
 : "${top_srcdir:?}" "${top_builddir:?}"
 test_file=
 cmd=
@@ -31,7 +32,8 @@ run_one() {  # API COMMAND...
   api=$1; shift
   label=$(basename "$(echo "$*" | sed 's/.* //')")
   LUA_CPATH="$top_builddir/bindings/lua/$api/.libs/?.so" \
-  LUA_PATH="$top_srcdir/t/?.lua" "$@" "$test_file" >"$out" 2>&1
+  LUA_PATH="$top_srcdir/t/?.lua" ${SAN_PRELOAD:+env LD_PRELOAD="$SAN_PRELOAD"} \
+    "$@" "$test_file" >"$out" 2>&1
   rc=$?
   awk -v label="$label" -v n="$n" -v rc="$rc" -v file="$test_file" '
     /^ok / || /^not ok / {
