@@ -66,12 +66,13 @@ endif
 # stream, each line tagged with the interpreter); the modules are the build
 # tree's only (no default cpath: an installed bufpool.so must not be picked
 # up by mistake).  `make check-valgrind' runs them with LUA only (its
-# LUA=valgrind ... override names one interpreter).  In sanitizer builds
+# LUA=valgrind ... override names one interpreter; BP_LUA_PRIMARY is
+# configure's @LUA@, which no override changes).  In sanitizer builds
 # t/lua-run.sh preloads the sanitizer run time (SAN_PRELOAD) into the
 # interpreters, which are not instrumented (ASAN_OPTIONS/TSAN_OPTIONS come
 # from AM_TESTS_ENVIRONMENT).
 AM_TESTS_ENVIRONMENT += BP_LUA_VERSIONS='$(BP_LUA_TESTS_ENV)'; \
-	BP_LUA_PRIMARY='$(LUA)'; BP_LUA_PRIMARY_API='$(BP_LUA_PRIMARY_API)'; \
+	BP_LUA_PRIMARY='@LUA@'; BP_LUA_PRIMARY_API='$(BP_LUA_PRIMARY_API)'; \
 	export BP_LUA_VERSIONS BP_LUA_PRIMARY BP_LUA_PRIMARY_API;
 LUA_LOG_COMPILER = env LUA_INIT= LUA_INIT_5_2= LUA_INIT_5_3= LUA_INIT_5_4= \
 	$(SHELL) $(srcdir)/t/lua-run.sh $(LUA)
