@@ -36,7 +36,7 @@ import threading
 import time
 import timeit
 
-import bufpool
+bufpool = None                 # imported by main() to measure (not for --docs)
 
 try:
     import numpy
@@ -287,6 +287,8 @@ def main():
             f.write(text)
         print("bench-python.py: tables written into %s" % a.docs)
         return 0
+    global bufpool
+    import bufpool
     res = {"machine": machine(), "rounds": a.rounds,
            "command": os.environ.get("BP_BENCH_COMMAND", "make bench")}
     res["lua"] = []

@@ -21,7 +21,7 @@ bindings-clean-local:
 # bindings/bench-lua.lua with every Lua built; bench-docs writes their table
 # into docs/PERFORMANCE.md ("Python and Lua bindings").  About 2 minutes.
 #   make bench-bindings-run bench-bindings-docs     only these
-EXTRA_DIST += bindings/bench-python.py bindings/bench-lua.lua
+EXTRA_DIST += bindings/bench-python.py bindings/bench-lua.lua docs/DESIGN.md
 BENCH_BINDINGS_ROUNDS = 7
 bench-run: bench-bindings-run
 bench-docs: bench-bindings-docs
