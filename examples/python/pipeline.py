@@ -37,12 +37,17 @@ def capture(pool, out, n):
         out.put(None)
 
 
-def work(inp, results, thumbs):
+def items(q):
+    """What is put on q, until None."""
     while True:
-        item = inp.get()
+        item = q.get()
         if item is None:
             return
-        i, buf = item
+        yield item
+
+
+def work(inp, results, thumbs):
+    for i, buf in items(inp):
         with buf:                               # back to the pool at the end
             frame = np.frombuffer(buf, dtype=np.uint8).reshape(H, W)
             results[i] = (int(frame[0, 0]), int(frame.max()), float(frame.mean()))
@@ -55,11 +60,7 @@ def work(inp, results, thumbs):
 
 
 def thumbnails(inp, out):
-    while True:
-        item = inp.get()
-        if item is None:
-            return
-        i, ref = item
+    for i, ref in items(inp):
         with ref:                               # the frame goes back to the pool
             view = np.frombuffer(ref, dtype=np.uint8).reshape(H, W)  # when
             out[i] = view[::8, ::8].copy()      # both are released; the one
