@@ -25,7 +25,12 @@ if [ -z "$mypy_py" ]; then
   for i in 1 2 3 4; do echo "ok $i # SKIP no mypy for Python $ver (Debian: apt-get install mypy)"; done
   exit 0
 fi
-cache=$top_builddir/bindings/python/mypy-cache
+# mypy's cache in the build tree (stubtest's too: MYPY_CACHE_DIR), removed
+# by make clean; and the commands run in a temporary directory.
+MYPY_CACHE_DIR=$top_builddir/bindings/python/mypy-cache
+export MYPY_CACHE_DIR
+cache=$MYPY_CACHE_DIR
+stage=$(cd "$stage" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bp-typing.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -36,12 +41,13 @@ ok() {  # N RC NAME LOG
 [ -f "$stage/bufpool/py.typed" ] && [ -f "$stage/bufpool/__init__.pyi" ]
 ok 1 $? "the package has py.typed and __init__.pyi" /dev/null
 
-PYTHONPATH=$stage MYPYPATH=$stage "$mypy_py" -m mypy.stubtest bufpool \
-  --mypy-config-file /dev/null >"$tmp/stubtest" 2>&1
+(cd "$tmp" && PYTHONPATH=$stage MYPYPATH=$stage "$mypy_py" -m mypy.stubtest \
+  bufpool --mypy-config-file /dev/null) >"$tmp/stubtest" 2>&1
 ok 2 $? "stubtest: the stubs match the module" "$tmp/stubtest"
 
-MYPYPATH=$stage "$mypy_py" -m mypy --strict --no-error-summary \
-  --cache-dir "$cache" "$top_srcdir/t/python-typing-use.py" >"$tmp/use" 2>&1
+use=$(cd "$top_srcdir/t" && pwd)/python-typing-use.py
+(cd "$tmp" && MYPYPATH=$stage "$mypy_py" -m mypy --strict --no-error-summary \
+  --cache-dir "$cache" "$use") >"$tmp/use" 2>&1
 ok 3 $? "mypy --strict: a program using every name" "$tmp/use"
 
 cat >"$tmp/bad.py" <<'PY'
@@ -50,8 +56,8 @@ pool = bufpool.Pool("4096")
 b: str = pool.get(timeout="1")
 pool.gett()
 PY
-MYPYPATH=$stage "$mypy_py" -m mypy --strict --no-error-summary \
-  --cache-dir "$cache" "$tmp/bad.py" >"$tmp/bad" 2>&1
+(cd "$tmp" && MYPYPATH=$stage "$mypy_py" -m mypy --strict --no-error-summary \
+  --cache-dir "$cache" "$tmp/bad.py") >"$tmp/bad" 2>&1
 n=$(grep -c 'error:' "$tmp/bad")
 [ "$n" -ge 4 ]
 ok 4 $? "mypy rejects a program with 4 type errors ($n reported)" "$tmp/bad"
