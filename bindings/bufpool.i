@@ -11,10 +11,11 @@
  *     (bpm_kind_of): each language turns a kind into its own idiom.
  * A language file holds only that language's idioms and the three hooks the
  * model calls (see "Language hooks"):
- *   bindings/python.i  swig -python -builtin (Python's buffer protocol,
- *                      keyword arguments, the GIL, signals, a freelist)
- *   bindings/lua.i     swig -lua (metatables, 1-based ranges, __gc/__close,
- *                      Lua 5.1 to 5.4 and LuaJIT)
+ *   bindings/python.i, python_post.i  swig -python -builtin (the buffer
+ *       protocol, keyword arguments, the GIL, signals, freelists)
+ *   bindings/lua.i, lua_post.i        swig -lua (metatables, 1-based
+ *       ranges, __gc/__close, Lua 5.1 to 5.4 and LuaJIT)
+ * (the *_post.i files are included at the end, after the object model)
  * docs/DESIGN.md ("Bindings") says why the split is where it is.
  *
  * Objects.  The language allocates the object that holds a bpb_buffer or a
@@ -67,8 +68,8 @@ typedef struct bpb_buffer {
 
 /* The last failure of this thread: an errno value and a message.  Every
  * failing function below records one with bpm_fail() and returns -errno (or
- * NULL); the language's wrapper then raises it (bpm_raise in each language
- * file).  Errno values used:
+ * NULL); the language's wrapper then raises it (bpy_raise, lbp_raise in
+ * the language files).  Errno values used:
  *   EINVAL, E2BIG  a bad value (the config check, an offset, a timeout)
  *   ERANGE         an index or range outside the buffer
  *   ENOMEM         out of memory
@@ -135,7 +136,7 @@ static bpm_kind bpm_kind_of(int err)
  * counting in p->waiters while it waits and in p->hidden every failed
  * attempt but the last.  Returns a reference, or NULL having called
  * bpm_fail (ETIMEDOUT, EINTR, EBADF when the pool was closed meanwhile,
- * ENOMEM).  ctx is the language's (bpb_ctx typemap). */
+ * ENOMEM).  ctx is the language's (the BPB_CTX typemap). */
 static bp_ref *bpm_lang_wait(bpb_pool *p, int64_t timeout_ns, void *ctx);
 /* Frees what the language holds but no longer uses (a garbage collection);
  * returns 1 if that could have returned buffers to a pool, else 0. */
@@ -370,7 +371,7 @@ typedef int bpb_flag;        /* 0, 1, or -1 */
 
 /* ---------------------------------------------------------------------------
  * The language: typemaps for bpb_rc (raise on < 0), bp_ref * (a new Buffer,
- * or raise on NULL), bpb_ctx, bp_pool_stats *STATS and the self of each
+ * or raise on NULL), BPB_CTX, bp_pool_stats *STATS and the self of each
  * class; docstrings; its hooks and idioms.
  */
 #if defined(SWIGPYTHON)

@@ -13,9 +13,11 @@
  *   - the errors: bpm_kind -> exception class;
  *   - what SWIG cannot generate (python_post.i): the methods with
  *     arguments as METH_FASTCALL functions with Python's keyword rules and
- *     messages, Pool.__init__ (refused on a live Pool), the C API capsule.
- * SWIG's own base type, its `this`/`thisown` attributes and its metatype
- * are kept out of the types (see bpy_init_bases).  docs/DESIGN.md
+ *     messages, Pool.__init__ (refused on a live Pool), Buffer's
+ *     __enter__/__exit__ bound without a GC-tracked method object, the C
+ *     API capsule.
+ * SWIG's own base type, its `this`/`thisown`/`__dict__` attributes and its
+ * metatype are kept out of the types (bpy_init_bases, bpy_finish_type).  docs/DESIGN.md
  * ("Bindings") has the reasons and the measurements.
  *
  * Every function here runs with the GIL held, except the core calls inside
