@@ -685,7 +685,12 @@ bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
     if (!r && err == EAGAIN && timeout_ns == 0)
         err = ETIMEDOUT;
     else if (!r && err == EAGAIN) {
-        int64_t deadline = timeout_ns < 0 ? 0 : bpi_now_ns() + timeout_ns;
+        int64_t now = bpi_now_ns();
+        /* A deadline beyond the clock's range is none: INT64_MAX waits
+         * for ever (and now + timeout_ns must not overflow). */
+        if (timeout_ns > INT64_MAX - now)
+            timeout_ns = -1;
+        int64_t deadline = timeout_ns < 0 ? 0 : now + timeout_ns;
         /* seq_cst: see "Waiting" above. */
         atomic_fetch_add_explicit(&pool->waiters, 1, memory_order_seq_cst);
         for (;;) {

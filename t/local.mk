@@ -36,3 +36,7 @@ EXTRA_DIST += t/no-membarrier.sh
 check_PROGRAMS += t/test_pool_config
 TESTS += t/test_pool_config
 t_test_pool_config_LDADD = lib/libbufpool.la
+# A capped pool at its edges: waiting, trim, the peak, timeouts.
+check_PROGRAMS += t/test_pool_cap
+TESTS += t/test_pool_cap
+t_test_pool_cap_LDADD = lib/libbufpool.la
