@@ -28,6 +28,10 @@ const char *bp_version(void)
            BPI_STR(BP_VERSION_PATCH);
 }
 
+/* bp_unref compares a ref with its buffer's address for "the embedded
+ * ref", which works for a NULL buffer too. */
+_Static_assert(offsetof(bp_buffer, self) == 0, "the first ref comes first");
+
 /* Header size in a bp_alloc block, rounded so that data is 64-aligned. */
 #define BPI_HDR (((sizeof(bp_buffer) + 63) / 64) * 64)
 
@@ -145,6 +149,9 @@ static void buffer_drop(bp_buffer *b)
 /* Everything but the common case of bp_unref. */
 __attribute__((noinline)) static void unref_general(bp_ref *r, bp_buffer *b)
 {
+    /* Not a reference (no buffer): nothing to drop, nothing we made. */
+    if (!b)
+        return;
     /* The embedded first ref lives inside the buffer; others were malloc'd
      * by bp_dup and are freed here. */
     if (r != &b->self)
@@ -162,7 +169,8 @@ void bp_unref(bp_ref **ref)
     /* The common case, without a stack frame: the sole (embedded) ref of a
      * pool buffer goes back to its pool.  Acquire: as in buffer_drop. */
     bp_pool *p;
-    if (bpi_likely(r == &b->self) && bpi_likely((p = b->pool) != NULL) &&
+    if (bpi_likely((void *)r == (void *)b) &&
+        bpi_likely((p = b->pool) != NULL) &&
         atomic_load_explicit(&b->refcount, memory_order_acquire) == 1)
         return pool_release(p, b);
     unref_general(r, b);

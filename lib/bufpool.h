@@ -109,7 +109,8 @@ void bp_default_free(void *opaque, uint8_t *data);
 bp_ref *bp_dup(const bp_ref *ref);
 
 /* Drops the reference *ref and sets *ref to NULL.  ref NULL or *ref NULL is a
- * no-op.  Dropping the last reference frees the buffer (its free callback is
+ * no-op, and so is a ref whose buffer is NULL (not a reference: *ref is
+ * set to NULL, nothing is freed).  Dropping the last reference frees the buffer (its free callback is
  * called once) or, for a pool buffer, returns it to its pool. */
 void bp_unref(bp_ref **ref);
 

@@ -220,7 +220,9 @@ static int slot_fill(bp_pool *p, struct slot *sl)
         bp_ref *r = p->alloc ? p->alloc(p->opaque, p->size) : p->alloc1(p->size);
         if (!r)
             return -ENOMEM;
-        if (!r->buffer || !r->data || r->size < p->size) {
+        if (!r->buffer)
+            return -EINVAL;   /* not a reference: nothing we could drop */
+        if (!r->data || r->size < p->size) {
             bp_unref(&r);
             return -EINVAL;
         }
