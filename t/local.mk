@@ -40,3 +40,6 @@ t_test_pool_config_LDADD = lib/libbufpool.la
 check_PROGRAMS += t/test_pool_cap
 TESTS += t/test_pool_cap
 t_test_pool_cap_LDADD = lib/libbufpool.la
+# The standard Autotools way (autoreconf -fi) installs every aux file.
+TESTS += t/autoreconf.sh
+EXTRA_DIST += t/autoreconf.sh
