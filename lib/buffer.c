@@ -11,9 +11,7 @@
  * data happen-before the free callback or the pool's reuse of the buffer. */
 #include "config.h"
 
-#include "internal.h"
-#include "platform.h"
-#include "pool_internal.h"   /* pool_release(): bp_unref's fast path */
+#include "pool.h"   /* pool_release(): bp_unref's fast path */
 
 #include <errno.h>
 #include <stdlib.h>

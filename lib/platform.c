@@ -148,3 +148,12 @@ void bpi_yield(void)
 {
     sched_yield();
 }
+
+#ifdef BP_DEBUG
+void bpi_assert_fail(const char *cond, const char *file, int line)
+{
+    fprintf(stderr, "bufpool: internal assertion failed at %s:%d: %s\n",
+            file, line, cond);
+    abort();
+}
+#endif

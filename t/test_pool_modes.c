@@ -16,7 +16,7 @@
 #  include <linux/membarrier.h>
 #endif
 
-#include "../lib/pool_internal.h"
+#include "../lib/pool.h"
 #include "tap.h"
 
 static int env_off(void)
@@ -66,7 +66,7 @@ int main(void)
     diag("BUFPOOL_NO_MEMBARRIER %s; kernel membarrier %s",
          env_off() ? "set" : "not set", kernel_has_membarrier() ? "yes" : "no");
     is_int(bpi_light, want_light, "light mode as the environment says");
-    ok((p->tl_key == p->id) == want_fast,
+    ok((p->tl_key == p->caches.id) == want_fast,
        "plain pool: fast paths %s", want_fast ? "on" : "off");
 
     bp_pool *zp = bp_pool_new(&BP_POOL_CONFIG(.size = 64,

@@ -1,9 +1,10 @@
-/* internal.h - what buffer.c and pool.c share.  Not installed. */
-#ifndef BUFPOOL_INTERNAL_H
-#define BUFPOOL_INTERNAL_H
+/* buffer.h - the reference-counted buffer (buffer.c), as the pool sees it.
+ * Internal. */
+#ifndef BUFPOOL_BUFFER_H
+#define BUFPOOL_BUFFER_H
 
 #include "bufpool.h"
-#include "platform.h"   /* BPI_HIDDEN */
+#include "platform.h"
 
 #include <stdatomic.h>
 
@@ -23,8 +24,5 @@ struct bp_buffer {
     void          *opaque;
     struct bp_pool *pool;          /* non-NULL: a pool buffer (a slot) */
 };
-
-/* Returns a pool buffer whose last reference was dropped (pool.c). */
-BPI_HIDDEN void bpi_pool_release(bp_buffer *buf);
 
 #endif

@@ -1,0 +1,63 @@
+/* pool.h - struct bp_pool, and the release fast path, inline because
+ * bp_unref() (buffer.c) is where a release starts.  See pool.c.
+ * Internal. */
+#ifndef BUFPOOL_POOL_H
+#define BUFPOOL_POOL_H
+
+#include "stats.h"
+
+struct bp_pool {
+    /* Read-mostly: the fast paths' key (tcache.h), the configuration. */
+    uint64_t       tl_key;
+    uintptr_t      tl_where;
+    size_t         size, alloc_size, align, max;
+    unsigned       flags;
+    bp_alloc_fn    alloc;
+    bp_ref      *(*alloc1)(size_t size);
+    void          *opaque;
+    void         (*reset)(void *opaque, uint8_t *data, size_t size);
+    void         (*pool_free)(void *opaque);
+    struct tc_pool caches;
+    struct slots   slots;
+    /* Slow-path shared state, apart from the read-mostly part. */
+    alignas(128) struct depot depot;
+    alignas(128) _Atomic size_t refs;   /* buffers allocated + 1 (handle) */
+    struct stats   stats;
+    struct waitq   wq;
+};
+
+/* The general case of a release (reset/poison, no cache yet, cache full or
+ * in remote use, pool closed), and the wake of an announced waiter from
+ * the fast path (inside the section, where the pool cannot go away; then
+ * leaves it). */
+BPI_HIDDEN void bpi_release_slow(bp_pool *p, bp_buffer *b);
+BPI_HIDDEN void bpi_release_wake(bp_pool *p, struct tcache *tc);
+
+/* Returns a pool buffer whose last reference was dropped. */
+BPI_HIDDEN void bpi_pool_release(bp_buffer *b);
+
+/* Gives b back to its pool p.  It calls nothing but tail calls, so neither
+ * it nor bp_unref needs a stack frame.  Its fast part runs only where the
+ * key matches (tc_tl_key); otherwise it goes straight to bpi_release_slow. */
+static inline void pool_release(bp_pool *p, bp_buffer *b)
+{
+    tl_ref e = tl_entry_at(p->tl_where);
+    if (bpi_unlikely(e->id != p->tl_key))
+        return bpi_release_slow(p, b);
+    struct tcache *tc = e->tc;
+    tc_begin(tc, TC_FAST_LIGHT);
+    /* The cap is the Dekker load, like the floor in bp_pool_get: seq_cst,
+     * and n after it. */
+    unsigned cap = at_load_seq_cst(&tc->cap);
+    uint64_t np = at_load_relaxed(&tc->np);
+    if (bpi_unlikely((np & NP_N) >= cap)) {
+        tc_leave(tc);
+        return bpi_release_slow(p, b);
+    }
+    tc_put(tc, slot_of(b), np);
+    if (bpi_unlikely(wq_waiting_relaxed(&p->wq)))
+        return bpi_release_wake(p, tc);
+    tc_leave(tc);
+}
+
+#endif
