@@ -7,6 +7,7 @@
 #include "platform.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 /* Data lives in the same allocation as the bp_buffer (bp_alloc): nothing to
  * free but the block itself. */
@@ -20,9 +21,12 @@ struct bp_buffer {
     unsigned       flags;          /* BP_FLAG_READONLY | BPI_FLAG_* */
     uint8_t       *data;
     size_t         size;
+    struct bp_pool *pool;          /* non-NULL: a pool buffer (a slot) */
     bp_free_fn     free_cb;
     void          *opaque;
-    struct bp_pool *pool;          /* non-NULL: a pool buffer (a slot) */
 };
+/* What a pool's get and release touch is in the first 64 bytes. */
+_Static_assert(offsetof(bp_buffer, pool) + sizeof(void *) <= 64,
+               "self, refcount, data, size and pool share a cache line");
 
 #endif

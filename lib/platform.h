@@ -33,6 +33,21 @@ BPI_HIDDEN _Noreturn void bpi_assert_fail(const char *cond, const char *file,
 #  define BPI_ASSERT(c) ((void)0)
 #endif
 
+/* Number of trailing zero bits of v > 0. */
+static inline unsigned bpi_ctz64(uint64_t v)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(v);
+#else
+    unsigned n = 0;
+    while (!(v & 1)) {
+        v >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
 /* Number of leading zero bits of v > 0. */
 static inline unsigned bpi_clz32(uint32_t v)
 {

@@ -17,8 +17,8 @@
  * The fast paths (bp_pool_get below, pool_release in pool.h) are a cache
  * pop and push without a call, a fence or an atomic read-modify-write, for
  * pools without per-buffer work (ZERO, POISON, reset) where the heavy
- * barrier works (tc_tl_key); everything else takes the general path, which
- * does the same through tc_enter.
+ * barrier works (tcache.h: their gates stay closed otherwise); everything
+ * else takes the general path, which does the same through tc_enter.
  * Lifetime: bp_pool_uninit closes the caches and the depot, frees what was
  * idle and drops the handle; a later release finds its cache or the depot
  * closed and frees its buffer itself; whoever drops refs to 0 destroys the
@@ -34,8 +34,6 @@
 #include <string.h>
 
 _Static_assert(BP_POOL_CACHE_MAX == CACHE_MAX, "one cache size");
-
-static atomic_uint_fast64_t pool_counter;
 
 /* ---- a buffer's data ------------------------------------------------------- */
 
@@ -292,10 +290,7 @@ bp_ref *bp_pool_get(bp_pool *pool)
      * needs no stack frame; get_counted() redoes the general case. */
     if (bpi_unlikely(!pool))
         return get_counted(pool);
-    tl_ref e = tl_entry_at(pool->tl_where);
-    if (bpi_unlikely(e->id != pool->tl_key))
-        return get_counted(pool);
-    struct tcache *tc = e->tc;
+    struct tcache *tc = tc_mine(&pool->caches);
     tc_begin(tc, TC_FAST_LIGHT);
     /* The floor is the Dekker load (closed while a remote request is
      * pending), seq_cst for acquire: n only after it, because a remote that
@@ -522,8 +517,6 @@ bp_pool *bp_pool_new(const bp_pool_config *user_cfg)
     p->opaque = cfg->opaque;
     p->reset = cfg->reset;
     p->pool_free = cfg->pool_free;
-    /* Relaxed: any distinct number will do; 0 marks an empty TLS entry. */
-    uint64_t id = at_fetch_add_relaxed(&pool_counter, 1) + 1;
     /* Per-buffer work on get or release: the general path does it. */
     bool fast = !cfg->reset &&
                 !(cfg->flags & (BP_POOL_ZERO | BP_POOL_POISON |
@@ -531,11 +524,13 @@ bp_pool *bp_pool_new(const bp_pool_config *user_cfg)
     slots_init(&p->slots);
     wq_init(&p->wq);
     depot_init(&p->depot, &p->slots, &p->wq);
-    tc_pool_init(&p->caches, id, cache_size(cfg, p->alloc_size), fast,
-                 &p->depot);
+    if (tc_pool_init(&p->caches, cache_size(cfg, p->alloc_size), fast,
+                     &p->depot) < 0) {
+        free(p);
+        errno = ENOMEM;
+        return NULL;
+    }
     stats_init(&p->stats, &p->refs, &p->depot, &p->caches);
-    p->tl_key = tc_tl_key(&p->caches);
-    p->tl_where = tc_tl_where(id);
     atomic_init(&p->refs, 1);
 
     /* min_buffers go to the depot in chains of at most DEPOT_CHAIN_MAX. */
@@ -641,9 +636,8 @@ void bp_pool_uninit(bp_pool **pool)
         return;
     bp_pool *p = *pool;
     *pool = NULL;
-    /* seq_cst: a thread making a new cache either is seen by the registry
-     * walk below or sees closed (tc_lookup_slow). */
-    at_store_seq_cst(&p->caches.closed, 1);
+    /* No new caches; those made before are in the registry. */
+    tc_pool_close(&p->caches);
     size_t total, more;
     uint32_t all = tc_collect(&p->caches, NULL, true, true, &total);
     /* A depot push either lands before the close (and its chain is

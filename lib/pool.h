@@ -7,9 +7,11 @@
 #include "stats.h"
 
 struct bp_pool {
-    /* Read-mostly: the fast paths' key (tcache.h), the configuration. */
-    uint64_t       tl_key;
-    uintptr_t      tl_where;
+    /* Read-mostly: the caches (first: the fast paths read caches.arr), the
+     * waiters (read by the release fast path, written only when a get
+     * waits), the configuration. */
+    struct tc_pool caches;
+    struct waitq   wq;
     size_t         size, alloc_size, align, max;
     unsigned       flags;
     bp_alloc_fn    alloc;
@@ -17,13 +19,11 @@ struct bp_pool {
     void          *opaque;
     void         (*reset)(void *opaque, uint8_t *data, size_t size);
     void         (*pool_free)(void *opaque);
-    struct tc_pool caches;
     struct slots   slots;
     /* Slow-path shared state, apart from the read-mostly part. */
     alignas(128) struct depot depot;
     alignas(128) _Atomic size_t refs;   /* buffers allocated + 1 (handle) */
     struct stats   stats;
-    struct waitq   wq;
 };
 
 /* The general case of a release (reset/poison, no cache yet, cache full or
@@ -37,14 +37,11 @@ BPI_HIDDEN void bpi_release_wake(bp_pool *p, struct tcache *tc);
 BPI_HIDDEN void bpi_pool_release(bp_buffer *b);
 
 /* Gives b back to its pool p.  It calls nothing but tail calls, so neither
- * it nor bp_unref needs a stack frame.  Its fast part runs only where the
- * key matches (tc_tl_key); otherwise it goes straight to bpi_release_slow. */
+ * it nor bp_unref needs a stack frame.  The cap gate is closed where the
+ * fast part may not run (tcache.h): then it goes on to bpi_release_slow. */
 static inline void pool_release(bp_pool *p, bp_buffer *b)
 {
-    tl_ref e = tl_entry_at(p->tl_where);
-    if (bpi_unlikely(e->id != p->tl_key))
-        return bpi_release_slow(p, b);
-    struct tcache *tc = e->tc;
+    struct tcache *tc = tc_mine(&p->caches);
     tc_begin(tc, TC_FAST_LIGHT);
     /* The cap is the Dekker load, like the floor in bp_pool_get: seq_cst,
      * and n after it. */

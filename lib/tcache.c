@@ -1,64 +1,108 @@
-/* tcache.c - per-thread caches: finding, making or adopting this thread's
- * cache for a pool, giving it back when the thread exits, and the remote
- * side of the owner/remote handshake.  See tcache.h. */
+/* tcache.c - per-thread caches: thread numbers and each pool's array of
+ * caches by number, making a thread's cache, giving it back when the thread
+ * exits, and the remote side of the owner/remote handshake.  See
+ * tcache.h. */
 #include "config.h"
 
 #include "tcache.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 int bpi_light;
 
-_Thread_local struct tl_entry bpi_tl_map[TL_MAP]
-    __attribute__((tls_model("initial-exec")));
-static _Thread_local struct tcache *tl_list
-    __attribute__((tls_model("initial-exec")));
-static _Thread_local uint64_t tl_thread
-    __attribute__((tls_model("initial-exec")));
-static _Thread_local int tl_state      /* 0 new, 1 registered, 2 exiting */
+_Thread_local uint32_t bpi_tl_tid __attribute__((tls_model("initial-exec")));
+
+enum { TL_NEW, TL_LIVE, TL_EXITING, TL_FAILED };
+static _Thread_local unsigned char tl_state
     __attribute__((tls_model("initial-exec")));
 
-static atomic_uint_fast64_t thread_counter;
+struct tcache bpi_tc_none = {
+    .cap = 0, .floor = FLOOR_CLOSED, .req = REQ_BUSY,
+};
+
+/* The registry, under `lock`: every pool that is not destroyed yet (their
+ * arrays grow with the thread numbers), and the thread numbers in use.
+ * Taken when a pool is made, closed or destroyed, when a thread first uses
+ * a pool or exits, and around fork(). */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tc_pool *pools;
+static uint64_t *tid_used;         /* bitmap; bit 0 (no number) always set */
+static uint32_t tid_words;         /* of tid_used */
+static uint32_t tid_cap = TC_INLINE;   /* every pool's cap is at least this */
 static pthread_key_t exit_key;
-static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exit_key_ok;
 
-static void light_init(void)
+static void thread_exit(void *unused);
+static bool arrays_grow(struct tc_pool *tp, uint32_t cap, bool more);
+
+static void init(void)
 {
     bpi_light = bpi_heavy_barrier_init();
+    exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
 }
 
 void tc_init_once(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, light_init);
+    pthread_once(&once, init);
 }
 
-void tc_pool_init(struct tc_pool *tp, uint64_t id, unsigned cache_max,
-                  bool fast, struct depot *depot)
+int tc_pool_init(struct tc_pool *tp, unsigned cache_max, bool fast,
+                 struct depot *depot)
 {
-    tp->id = id;
     tp->cache_max = cache_max;
-    tp->fast = fast;
-    atomic_init(&tp->closed, 0);
+    tp->fast = (bpi_light || !TC_FAST_LIGHT) && fast;
+    tp->closed = false;
     atomic_init(&tp->registry, NULL);
     tp->depot = depot;
+    for (unsigned k = 0; k < TC_INLINE; k++)
+        tp->inl[k] = &bpi_tc_none;
+    atomic_init(&tp->arr, tp->inl);
+    tp->cap = TC_INLINE;
+    tp->heap = NULL;
+    pthread_mutex_lock(&lock);
+    bool ok = arrays_grow(tp, tid_cap, false);
+    if (ok) {
+        tp->prev = NULL;
+        tp->next = pools;
+        if (pools)
+            pools->prev = tp;
+        pools = tp;
+    }
+    pthread_mutex_unlock(&lock);
+    if (!ok)
+        free(tp->heap);
+    return ok ? 0 : -ENOMEM;
 }
 
-static void tc_unref(struct tcache *tc)
+void tc_pool_close(struct tc_pool *tp)
 {
-    /* acq_rel: the other holder's use of tc happens-before the free. */
-    if (at_fetch_sub_acq_rel(&tc->refs, 1) == 1)
-        free(tc);
+    pthread_mutex_lock(&lock);
+    tp->closed = true;
+    pthread_mutex_unlock(&lock);
 }
 
 void tc_pool_fini(struct tc_pool *tp)
 {
+    pthread_mutex_lock(&lock);
+    if (tp->prev)
+        tp->prev->next = tp->next;
+    else
+        pools = tp->next;
+    if (tp->next)
+        tp->next->prev = tp->prev;
+    pthread_mutex_unlock(&lock);
     struct tcache *tc = at_load_acquire(&tp->registry), *next;
     for (; tc; tc = next) {
         next = tc->pnext;
-        tc_unref(tc);
+        free(tc);
+    }
+    for (struct tc_array *a = tp->heap, *older; a; a = older) {
+        older = a->older;
+        free(a);
     }
 }
 
@@ -73,12 +117,14 @@ static void tc_block(struct tcache *tc)
     at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
 }
 
-/* Opens them again, before req is cleared.  Release: our changes to items
- * and n happen-before the owner's next fast path, which loads the gate with
- * acquire. */
-static void tc_unblock(struct tcache *tc, unsigned cap)
+/* Opens them again (for a pool with fast paths), before req is cleared.
+ * Release: our changes to items and n happen-before the owner's next fast
+ * path, which loads the gate with acquire. */
+static void tc_unblock(struct tcache *tc)
 {
-    at_store_release(&tc->cap, cap);
+    if (!tc->pool->fast)
+        return;
+    at_store_release(&tc->cap, tc->pool->cache_max);
     at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
 }
 
@@ -124,138 +170,148 @@ uint32_t tc_fill(struct tcache *tc, uint32_t first)
 
 /* ---- this thread's caches ---------------------------------------------------- */
 
-/* Runs when a thread that used a pool exits: its buffers go back to the
- * depot and its caches become free for adoption by new threads. */
+/* Under the lock: makes the arrays of tp (and of the pools after it, when
+ * more is true) hold at least cap entries.  false when out of memory (the
+ * arrays already grown stay grown). */
+static bool arrays_grow(struct tc_pool *tp, uint32_t cap, bool more)
+{
+    for (; tp; tp = more ? tp->next : NULL) {
+        if (tp->cap >= cap)
+            continue;
+        struct tc_array *a = bpi_malloc(sizeof(*a) + cap * sizeof(a->tc[0]));
+        if (!a)
+            return false;
+        struct tcache **from = at_load_relaxed(&tp->arr);
+        uint32_t k = 0;
+        for (; k < tp->cap; k++)
+            a->tc[k] = from[k];
+        for (; k < cap; k++)
+            a->tc[k] = &bpi_tc_none;
+        a->cap = cap;
+        a->older = tp->heap;
+        tp->heap = a;
+        tp->cap = cap;
+        /* Release: the copy is complete before a thread can index it. */
+        at_store_release(&tp->arr, a->tc);
+    }
+    return true;
+}
+
+/* Under the lock: the lowest free thread number, or 0 when out of
+ * memory. */
+static uint32_t tid_take(void)
+{
+    uint32_t w = 0;
+    while (w < tid_words && tid_used[w] == UINT64_MAX)
+        w++;
+    if (w == tid_words) {
+        uint32_t nw = tid_words ? 2 * tid_words : 1;
+        uint64_t *u = realloc(tid_used, nw * sizeof(*u));
+        if (!u)
+            return 0;
+        memset(u + tid_words, 0, (nw - tid_words) * sizeof(*u));
+        u[0] |= 1;             /* 0 is "no number" */
+        tid_used = u;
+        tid_words = nw;
+    }
+    uint32_t tid = w * 64 + (uint32_t)bpi_ctz64(~tid_used[w]);
+    if (tid >= tid_cap) {
+        uint32_t cap = tid_cap;
+        while (cap <= tid)
+            cap *= 2;
+        if (!arrays_grow(pools, cap, true))
+            return 0;
+        tid_cap = cap;
+    }
+    tid_used[tid / 64] |= (uint64_t)1 << (tid % 64);
+    return tid;
+}
+
+static void tid_give_back(uint32_t tid)
+{
+    tid_used[tid / 64] &= ~((uint64_t)1 << (tid % 64));
+}
+
+/* A thread's first use of a pool: a number, and the exit hook.  Without
+ * them (out of memory) the thread works without caches. */
+static bool thread_start(void)
+{
+    if (tl_state != TL_NEW)
+        return tl_state == TL_LIVE;
+    tc_init_once();
+    pthread_mutex_lock(&lock);
+    uint32_t tid = exit_key_ok ? tid_take() : 0;
+    if (tid && pthread_setspecific(exit_key, (void *)1) != 0) {
+        tid_give_back(tid);
+        tid = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    bpi_tl_tid = tid;
+    tl_state = tid ? TL_LIVE : TL_FAILED;
+    return tid != 0;
+}
+
+/* Runs when a thread that used a pool exits: its idle buffers go to the
+ * depots, its number (and with it its caches) to the next new thread. */
 static void thread_exit(void *unused)
 {
     (void)unused;
-    tl_state = 2;
-    memset(bpi_tl_map, 0, sizeof(bpi_tl_map));
-    struct tcache *tc = tl_list, *next;
-    tl_list = NULL;
-    for (; tc; tc = next) {
-        next = tc->tnext;
-        for (;;) {
-            if (tc_enter(tc)) {
-                /* Not closed: the pool lives at least until we leave. */
-                tc_flush(tc, CACHE_MAX);
-                tc_leave(tc);
-                break;
-            }
-            /* Acquire: after REQ_CLOSED the pool may be gone. */
+    uint32_t tid = bpi_tl_tid;
+    tl_state = TL_EXITING;
+    bpi_tl_tid = 0;
+    pthread_mutex_lock(&lock);
+    for (struct tc_pool *tp = pools; tp; tp = tp->next) {
+        struct tcache *tc = at_load_relaxed(&tp->arr)[tid];
+        if (tc == &bpi_tc_none || !tp->cache_max)
+            continue;
+        /* A remote thread is using it (not for long), or the pool is
+         * closed (then its depot is too). */
+        while (!tc_enter(tc)) {
             if (at_load_acquire(&tc->req) == REQ_CLOSED)
-                break;
-            bpi_yield();   /* a remote thread is using it; not for long */
+                goto next;
+            bpi_yield();
         }
-        /* Release: our last use of the cache happens-before an adopter's. */
-        at_store_release(&tc->owner, 0);
-        tc_unref(tc);
+        tc_flush(tc, CACHE_MAX);
+        tc_leave(tc);
+    next:;
     }
+    tid_give_back(tid);
+    pthread_mutex_unlock(&lock);
 }
 
-static void make_exit_key(void)
+/* Under the lock: a new cache for tp, in its registry. */
+static struct tcache *cache_new(struct tc_pool *tp)
 {
-    if (pthread_key_create(&exit_key, thread_exit) != 0)
-        exit_key = (pthread_key_t)-1;
-}
-
-static struct tcache *adopt_or_create(struct tc_pool *tp)
-{
-    /* Acquire: registry nodes are fully initialised before publication. */
-    struct tcache *tc = at_load_acquire(&tp->registry);
-    for (; tc; tc = tc->pnext) {
-        uint64_t none = 0;
-        /* acq_rel: pairs with the release of the exited owner. */
-        if (at_load_relaxed(&tc->owner) == 0 &&
-            at_load_relaxed(&tc->req) != REQ_CLOSED &&
-            at_cas_strong_acq_rel(&tc->owner, &none, tl_thread)) {
-            /* Relaxed: the pool's reference keeps it alive meanwhile. */
-            at_fetch_add_relaxed(&tc->refs, 1);
-            return tc;
-        }
-    }
-    tc = bpi_aligned_alloc(alignof(struct tcache), sizeof(*tc));
+    struct tcache *tc = bpi_aligned_alloc(alignof(struct tcache), sizeof(*tc));
     if (!tc)
         return NULL;
     memset(tc, 0, sizeof(*tc));
-    atomic_init(&tc->owner, tl_thread);
-    atomic_init(&tc->refs, 2);
-    atomic_init(&tc->cap, tp->cache_max);
-    tc->pool_id = tp->id;
+    bool fast = tp->fast && tp->cache_max;
+    atomic_init(&tc->cap, fast ? tp->cache_max : 0);
+    atomic_init(&tc->floor, fast ? 0 : FLOOR_CLOSED);
     tc->pool = tp;
     struct tcache *head = at_load_relaxed(&tp->registry);
     do
         tc->pnext = head;
-    /* seq_cst: publishes tc; and against uninit's "closed, then walk the
-     * registry" (see tc_lookup_slow). */
+    /* seq_cst: publishes tc to the remotes' registry walks. */
     while (!at_cas_weak_seq_cst(&tp->registry, &head, tc));
     return tc;
 }
 
 struct tcache *tc_lookup_slow(struct tc_pool *tp)
 {
-    if (!tp->cache_max || tl_state == 2)
-        return NULL;
-    if (!tl_thread)
-        /* Relaxed: any distinct number will do. */
-        tl_thread = at_fetch_add_relaxed(&thread_counter, 1) + 1;
-    /* Look in this thread's caches, dropping those of closed pools. */
-    struct tcache **pp = &tl_list, *tc;
-    while ((tc = *pp)) {
-        if (tc->pool_id == tp->id)
-            break;
-        /* Acquire: after REQ_CLOSED the pool may be gone; we only free. */
-        if (at_load_acquire(&tc->req) == REQ_CLOSED) {
-            *pp = tc->tnext;
-            for (unsigned i = 0; i < TL_MAP; i++)
-                if (bpi_tl_map[i].tc == tc)
-                    bpi_tl_map[i] = (struct tl_entry){ 0, NULL };
-            tc_unref(tc);
-            continue;
-        }
-        pp = &tc->tnext;
+    if (!thread_start())
+        return &bpi_tc_none;
+    pthread_mutex_lock(&lock);
+    struct tcache **a = at_load_relaxed(&tp->arr);
+    struct tcache *tc = a[bpi_tl_tid];
+    if (tc == &bpi_tc_none && !tp->closed) {
+        struct tcache *made = cache_new(tp);
+        if (made)
+            tc = a[bpi_tl_tid] = made;
     }
-    if (!tc) {
-        if (at_load_seq_cst(&tp->closed))
-            return NULL;
-        if (tl_state == 0) {
-            pthread_once(&exit_once, make_exit_key);
-            if (exit_key == (pthread_key_t)-1 ||
-                pthread_setspecific(exit_key, (void *)1) != 0)
-                return NULL;
-            tl_state = 1;
-        }
-        tc = adopt_or_create(tp);
-        if (!tc)
-            return NULL;
-        tc->tnext = tl_list;
-        tl_list = tc;
-        /* seq_cst: either uninit's registry walk saw tc, or we see closed
-         * here and close tc ourselves so nothing is cached in it. */
-        if (at_load_seq_cst(&tp->closed)) {
-            at_store_seq_cst(&tc->req, REQ_CLOSED);
-            tc_block(tc);
-            return NULL;
-        }
-    }
-    bpi_tl_map[tl_index(tp->id)] = (struct tl_entry){ tp->id, tc };
+    pthread_mutex_unlock(&lock);
     return tc;
-}
-
-uintptr_t tc_tl_where(uint64_t id)
-{
-    unsigned k = tl_index(id);
-#ifdef TL_SEG_FS
-    /* The x86-64 TLS ABI keeps the thread pointer at %fs:0. */
-    return (uintptr_t)&bpi_tl_map[k] - (uintptr_t)*(const __seg_fs uintptr_t *)0;
-#else
-    return k;
-#endif
-}
-
-uint64_t tc_tl_key(const struct tc_pool *tp)
-{
-    return (bpi_light || !TC_FAST_LIGHT) && tp->fast ? tp->id : TL_NO_KEY;
 }
 
 /* ---- the remote side ----------------------------------------------------------- */
@@ -265,6 +321,8 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
 {
     struct tcache *sel = NULL;
     *count = 0;
+    if (!tp->cache_max)
+        return NIL;
     /* 1. Claim the caches and post the request. */
     for (struct tcache *tc = at_load_seq_cst(&tp->registry); tc;
          tc = tc->pnext) {
@@ -317,7 +375,7 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
         /* Release: our changes to items happen-before the owner's next
          * critical section (it loads a gate or req with acquire). */
         if (!close) {
-            tc_unblock(tc, tp->cache_max);
+            tc_unblock(tc);
             at_store_release(&tc->req, REQ_NONE);
         }
         at_store_release(&tc->rbusy, 0);

@@ -24,9 +24,14 @@
  *   req != REQ_NONE after a heavy barrier  =>  the owner is not inside, or
  *                                              leaves without touching items
  *
- * A thread finds its cache for a pool in a small TLS table (tl_entry,
- * filled on a miss by tc_lookup_slow); when it exits, its caches go to the
- * depot and become free for adoption by the next new thread.  Internal. */
+ * A thread finds its cache for a pool at arr[tid] of the pool, where
+ * tid is the thread's number (dense: the lowest free when the thread first
+ * uses a pool, given back when it exits), so the lookup costs the same for
+ * one pool or thousands.  An entry without a cache holds tc_none, whose
+ * gates are closed: the fast paths then take the general path, which makes
+ * the cache (tc_lookup_slow).  A cache belongs to its (pool, tid) for the
+ * pool's life: when a thread exits, its caches go to the depot and the
+ * next thread with its number uses them.  Internal. */
 #ifndef BUFPOOL_TCACHE_H
 #define BUFPOOL_TCACHE_H
 
@@ -55,24 +60,38 @@ struct tcache {
     struct slot     *items[CACHE_MAX];  /* idle buffers, oldest first */
     /* Cold. */
     alignas(64) atomic_uint rbusy;   /* one remote at a time */
-    atomic_uint      refs;           /* the pool's + the owner thread's */
-    _Atomic uint64_t owner;          /* thread number, 0: free for adoption */
-    uint64_t         pool_id;
     struct tc_pool  *pool;
     struct tcache   *pnext;          /* the pool's registry (push-only) */
-    struct tcache   *tnext;          /* the owner thread's list */
     struct tcache   *rnext;          /* a remote operation's selection */
     struct slot_run  run;            /* fresh slot numbers (owner only) */
 };
 
+/* A pool's caches by thread number, bpi_tc_none where there is none: first
+ * the TC_INLINE entries inside struct tc_pool (in the cache line of the
+ * pointer to them); when thread numbers outgrow them, a bigger copy on the
+ * heap, and so on, the older copies kept until the pool is gone (a thread
+ * may still read through one). */
+#define TC_INLINE 7
+struct tc_array {
+    struct tc_array *older;
+    uint32_t         cap;
+    struct tcache   *tc[];
+};
+
 /* The caches of one pool (part of struct bp_pool). */
 struct tc_pool {
-    uint64_t         id;             /* unique for the process's lifetime */
+    /* Read by the fast paths: the entries, and the first of them. */
+    _Atomic(struct tcache **) arr;
+    struct tcache   *inl[TC_INLINE];
+    /* Read-mostly. */
+    uint32_t         cap;            /* of arr (> every thread number) */
     unsigned         cache_max;      /* 0: no caches (BP_POOL_NO_CACHE) */
-    bool             fast;           /* the fast paths may be used */
-    atomic_int       closed;         /* no new caches (uninit has begun) */
+    bool             fast;           /* the fast paths are used (gates open) */
+    bool             closed;         /* no new caches (under the lock) */
     _Atomic(struct tcache *) registry;   /* every cache, push-only */
     struct depot    *depot;
+    struct tc_array *heap;           /* the newest heap copy, or NULL */
+    struct tc_pool  *prev, *next;    /* every pool (under the lock) */
 };
 
 #define TC_FOR_EACH(tp, tc)                                                  \
@@ -191,39 +210,17 @@ static inline void tc_set_lw(struct tcache *tc, int64_t lw)
         ;
 }
 
-/* ---- finding this thread's cache -------------------------------------------
- * Each thread's table of its caches, by pool id modulo TL_MAP.
- * initial-exec: a %fs-relative access instead of a __tls_get_addr call; it
- * fits glibc's static TLS surplus even when the library is dlopen()ed. */
-struct tl_entry {
-    uint64_t       id;           /* 0: empty */
-    struct tcache *tc;
-};
-#define TL_MAP 8
-BPI_HIDDEN extern _Thread_local struct tl_entry bpi_tl_map[TL_MAP]
+/* ---- finding this thread's cache ------------------------------------------ */
+
+/* This thread's number, 0 before it first uses a pool and after it exits.
+ * initial-exec: a %fs-relative load, no __tls_get_addr call; 4 bytes fit
+ * glibc's static TLS surplus even when the library is dlopen()ed. */
+BPI_HIDDEN extern _Thread_local uint32_t bpi_tl_tid
     __attribute__((tls_model("initial-exec")));
-#define TL_NO_KEY UINT64_MAX     /* no pool id, no empty entry */
 
-static inline unsigned tl_index(uint64_t id) { return id & (TL_MAP - 1); }
-
-/* Where the entry for a pool is, as a number computed once per pool: on
- * x86-64 with GCC or clang, its offset from the thread pointer (the same in
- * every thread for initial-exec TLS), so the fast paths read it with one
- * %fs-relative load; elsewhere its index. */
-#if defined(__x86_64__) && defined(__SEG_FS) && !defined(BPI_ASAN) && \
-    !defined(BPI_TSAN)
-#  define TL_SEG_FS 1
-typedef const __seg_fs struct tl_entry *tl_ref;
-static inline tl_ref tl_entry_at(uintptr_t where) { return (tl_ref)where; }
-#else
-typedef const struct tl_entry *tl_ref;
-static inline tl_ref tl_entry_at(uintptr_t where) { return &bpi_tl_map[where]; }
-#endif
-BPI_HIDDEN uintptr_t tc_tl_where(uint64_t id);
-
-/* The key the fast paths of a pool look for: its id when they may be used
- * (tp->fast), else TL_NO_KEY, which no entry holds. */
-BPI_HIDDEN uint64_t tc_tl_key(const struct tc_pool *tp);
+/* The cache of the entries without one: gates closed, never in a registry
+ * (the fast paths briefly enter it and leave). */
+BPI_HIDDEN extern struct tcache bpi_tc_none;
 
 /* The fast paths use the light critical section, or seq_cst under
  * ThreadSanitizer, whose model knows no membarrier (bpi_light is 0 there):
@@ -234,27 +231,42 @@ BPI_HIDDEN uint64_t tc_tl_key(const struct tc_pool *tp);
 #  define TC_FAST_LIGHT true
 #endif
 
-/* This thread's cache for tp, made or adopted on first use; NULL when none
- * can be had (no caches, out of memory, the pool is closing, the thread is
- * exiting). */
+/* This thread's entry for tp: its cache, or bpi_tc_none. */
+static inline struct tcache *tc_mine(struct tc_pool *tp)
+{
+    /* Acquire: a bigger copy of the array is complete before it is
+     * published (one plain load on x86-64). */
+    return at_load_acquire(&tp->arr)[bpi_tl_tid];
+}
+
+/* Makes this thread's cache for tp (and a thread number first); returns
+ * bpi_tc_none when none can be had (out of memory, the pool is closed, the
+ * thread is exiting). */
 BPI_HIDDEN struct tcache *tc_lookup_slow(struct tc_pool *tp);
 
+/* This thread's cache for tp for the general paths; NULL when there is
+ * none (also for a pool without caches, whose entries are caches with the
+ * gates closed, only there to keep the fast paths off bpi_tc_none). */
 static inline struct tcache *tc_lookup(struct tc_pool *tp)
 {
-    if (!tp->cache_max)
-        return NULL;
-    const struct tl_entry *e = &bpi_tl_map[tl_index(tp->id)];
-    return bpi_likely(e->id == tp->id) ? e->tc : tc_lookup_slow(tp);
+    struct tcache *tc = tc_mine(tp);
+    if (bpi_unlikely(tc == &bpi_tc_none))
+        tc = tc_lookup_slow(tp);
+    return tp->cache_max && tc != &bpi_tc_none ? tc : NULL;
 }
 
 /* ---- the rest ---------------------------------------------------------------- */
 
-BPI_HIDDEN void tc_pool_init(struct tc_pool *tp, uint64_t id,
-                             unsigned cache_max, bool fast,
-                             struct depot *depot);
+/* Sets up the caches of a new pool and lists it.  fast: the pool has no
+ * per-buffer work; its fast paths are then used where they may be (light
+ * mode, or TSan).  0 or -ENOMEM. */
+BPI_HIDDEN int tc_pool_init(struct tc_pool *tp, unsigned cache_max,
+                            bool fast, struct depot *depot);
 
-/* Drops the pool's reference on each cache (the pool is destroyed); a
- * cache still owned by a live thread is freed by that thread. */
+/* No new caches: the pool is being uninitialised. */
+BPI_HIDDEN void tc_pool_close(struct tc_pool *tp);
+
+/* Unlists the pool and frees its caches (it is destroyed). */
 BPI_HIDDEN void tc_pool_fini(struct tc_pool *tp);
 
 /* Owner, in the section: moves the k oldest idle buffers to the depot. */

@@ -14,12 +14,11 @@
 #include "atomic.h"
 #include "platform.h"
 
-#include <stdalign.h>
 #include <stdbool.h>
 
 struct waitq {
-    alignas(128) atomic_uint seq;  /* moves on every wake */
     atomic_uint      waiters;      /* announced waiters */
+    atomic_uint      seq;          /* moves on every wake */
 };
 
 static inline void wq_init(struct waitq *q)
