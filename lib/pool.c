@@ -10,9 +10,9 @@
  *            to the depot; without a usable cache, the depot.
  *   trim, uninit: collect the caches and the depot, free what is not kept.
  * Invariants (exact at rest; stats.h says how they are read under way):
- *   refs == allocated + 1 (the handle) + allocations in progress
+ *   refs_buffers(refs) == allocated + 1 (the handle) + allocations under way
  *   allocated == in_use + sum(cache n) + depot count + in transit
- *   max_buffers > 0  =>  allocated <= max_buffers
+ *   max_buffers > 0  =>  refs_buffers(refs) - 1 <= max_buffers, always
  *   allocated <= peak_in_use + threads * cache_max   (without trim)
  * The fast paths (bp_pool_get below, pool_release in pool.h) are a cache
  * pop and push without a call, a fence or an atomic read-modify-write, for
@@ -119,8 +119,9 @@ static void pool_destroy(bp_pool *p)
         pool_free(opaque);
 }
 
-/* Drops n references to the pool; the last one destroys it. */
-static void pool_unref(bp_pool *p, size_t n)
+/* Drops n references to the pool (buffers, the handle, or REFS_PIN for
+ * a pin); the last one destroys it. */
+static void pool_unref(bp_pool *p, uint64_t n)
 {
     /* acq_rel: everything done to the pool happens-before its destruction. */
     if (n && at_fetch_sub_acq_rel(&p->refs, n) == n)
@@ -157,13 +158,29 @@ static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl)
     return r;
 }
 
+/* Counts a buffer about to be allocated in refs; false at the cap.  A
+ * reservation never takes refs over the cap, so a get at the cap changes
+ * nothing another get, a waiter or a stats read could see.  seq_cst: the
+ * cap check pairs with trim's and undo's "free, then wake". */
+static bool reserve(bp_pool *p)
+{
+    if (!p->max) {
+        at_fetch_add_seq_cst(&p->refs, 1);
+        return true;
+    }
+    uint64_t r = at_load_seq_cst(&p->refs);
+    do
+        if (refs_buffers(r) - 1 >= p->max)
+            return false;
+    while (!at_cas_weak_seq_cst(&p->refs, &r, r + 1));
+    return true;
+}
+
 static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
 {
-    /* seq_cst: the cap check pairs with trim's "free, then wake". */
-    size_t n = at_fetch_add_seq_cst(&p->refs, 1);
-    if (p->max && n - 1 >= p->max) {
+    if (!reserve(p)) {
         *err = EAGAIN;
-        goto undo;
+        return NULL;
     }
     struct slot *sl = slot_make(p, tc ? &tc->run : NULL);
     if (!sl) {
@@ -184,7 +201,7 @@ undo:
     /* Cannot reach zero: the handle holds a reference. */
     at_fetch_sub_seq_cst(&p->refs, 1);
     if (p->max)
-        wq_wake(&p->wq);   /* a waiter may have seen our reservation */
+        wq_wake(&p->wq);   /* a get that met our reservation may wait */
     return NULL;
 }
 
@@ -220,7 +237,7 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
 static bool should_collect(bp_pool *p)
 {
     /* Relaxed: an estimate; get_new's reservation decides. */
-    return p->max && at_load_relaxed(&p->refs) - 1 >= p->max;
+    return p->max && refs_buffers(at_load_relaxed(&p->refs)) - 1 >= p->max;
 }
 
 /* The cache is empty (or unavailable): the depot, else (at the cap) the
@@ -381,15 +398,16 @@ void bpi_release_slow(bp_pool *p, bp_buffer *b)
     }
     /* No cache, or a remote thread is using it: straight to the depot.
      * Once pushed, the buffer may be freed by bp_pool_uninit at once, yet
-     * depot_put still wakes waiters: pin the pool meanwhile.  Relaxed: our
+     * depot_put still wakes waiters: pin the pool meanwhile (a pin is not
+     * a buffer: the cap and the statistics do not see it).  Relaxed: our
      * buffer already holds a reference. */
-    at_fetch_add_relaxed(&p->refs, 1);
+    at_fetch_add_relaxed(&p->refs, REFS_PIN);
     chain_link(sl, NIL);
     if (!depot_put(&p->depot, sl->idx, 1)) {   /* closed */
         data_drain(p, sl);
         pool_unref(p, 1);
     }
-    pool_unref(p, 1);
+    pool_unref(p, REFS_PIN);
 }
 
 void bpi_release_wake(bp_pool *p, struct tcache *tc)

@@ -22,7 +22,7 @@ struct bp_pool {
     struct slots   slots;
     /* Slow-path shared state, apart from the read-mostly part. */
     alignas(128) struct depot depot;
-    alignas(128) _Atomic size_t refs;   /* buffers allocated + 1 (handle) */
+    alignas(128) _Atomic uint64_t refs; /* buffers + 1, pins (stats.h) */
     struct stats   stats;
 };
 

@@ -10,7 +10,7 @@
 #define STATS_V0_SIZE (offsetof(bp_pool_stats, peak_in_use) + \
                        sizeof(((bp_pool_stats *)0)->peak_in_use))
 
-void stats_init(struct stats *st, _Atomic size_t *refs, struct depot *depot,
+void stats_init(struct stats *st, _Atomic uint64_t *refs, struct depot *depot,
                 struct tc_pool *caches)
 {
     atomic_init(&st->allocs, 0);
@@ -39,11 +39,24 @@ static int64_t idle_now(const struct stats *st)
     return idle + (int64_t)(in - out);
 }
 
+/* Buffers allocated (or being allocated) and how many of them are idle:
+ * idle_now() never under-counts, so it may exceed the buffers read before
+ * it; it is then clamped, so that in_use + idle <= buffers. */
+static void count_now(const struct stats *st, int64_t *buffers, int64_t *idle)
+{
+    *buffers = (int64_t)refs_buffers(at_load_relaxed(st->refs)) - 1;
+    *idle = idle_now(st);
+    if (*idle > *buffers)
+        *idle = *buffers;
+    if (*idle < 0)
+        *idle = 0;
+}
+
 static int64_t in_use_now(const struct stats *st)
 {
-    int64_t n = (int64_t)at_load_relaxed(st->refs) - 1;
-    int64_t u = n - idle_now(st);
-    return u < 0 ? 0 : u;
+    int64_t buffers, idle;
+    count_now(st, &buffers, &idle);
+    return buffers - idle;
 }
 
 /* Pops a cache may still do without a peak check (never negative). */
@@ -103,9 +116,10 @@ int stats_get(const struct stats *st, bp_pool_stats *out)
     v.allocs = at_load_relaxed(&st->allocs);
     v.failures = at_load_relaxed(&st->failures);
     v.gets = reuses + v.failures + at_load_relaxed(&st->get_allocs);
-    int64_t idle = idle_now(st);
-    v.idle = idle < 0 ? 0 : (size_t)idle;
-    v.in_use = (size_t)in_use_now(st);
+    int64_t buffers, idle;
+    count_now(st, &buffers, &idle);
+    v.idle = (size_t)idle;
+    v.in_use = (size_t)(buffers - idle);
     size_t peak = at_load_relaxed(&st->peak);
     v.peak_in_use = peak > v.in_use ? peak : v.in_use;
     /* The caller's struct: what fits, its newer fields 0. */

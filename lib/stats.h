@@ -1,8 +1,8 @@
 /* stats.h - a pool's statistics: counters, and in_use and its peak
  * computed from the shards instead of a shared counter.
  *
- *   buffers = refs - 1 (allocated, plus allocations in progress)
- *   idle    = depot count + sum(cache n) + (transit_in - transit_out)
+ *   buffers = refs_buffers(refs) - 1 (allocated, and being allocated)
+ *   idle    = min(buffers, depot count + sum(cache n) + in transit)
  *   in_use  = buffers - idle
  *   gets    = reuses + allocs made by gets + failures
  *
@@ -20,6 +20,17 @@
 
 #include "tcache.h"
 
+/* The pool's refs word: below REFS_PIN, buffers allocated (or being
+ * allocated) + 1 for the handle; above, pins (pool.c: a release that
+ * still needs the pool after its buffer may have been freed).  The pool is
+ * destroyed when the whole word reaches 0. */
+#define REFS_PIN ((uint64_t)1 << 40)
+
+static inline uint64_t refs_buffers(uint64_t refs)
+{
+    return refs & (REFS_PIN - 1);
+}
+
 struct stats {
     _Atomic uint64_t allocs;       /* buffers allocated, min_buffers too */
     _Atomic uint64_t get_allocs;   /* ... of which by a get */
@@ -27,12 +38,12 @@ struct stats {
     _Atomic uint64_t failures;     /* gets that returned NULL */
     _Atomic size_t   peak;         /* highest in_use seen by a check */
     /* What in_use is computed from. */
-    _Atomic size_t  *refs;         /* buffers + 1 */
+    _Atomic uint64_t *refs;        /* the pool's, see REFS_PIN */
     struct depot    *depot;
     struct tc_pool  *caches;
 };
 
-BPI_HIDDEN void stats_init(struct stats *st, _Atomic size_t *refs,
+BPI_HIDDEN void stats_init(struct stats *st, _Atomic uint64_t *refs,
                            struct depot *depot, struct tc_pool *caches);
 
 /* Relaxed: statistics. */

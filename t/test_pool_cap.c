@@ -1,5 +1,7 @@
-/* A capped pool at its edges (issue 11): an INT64_MAX timeout waits for
- * ever. */
+/* A capped pool at its edges (issue 11): a waiter sleeps instead of
+ * spinning, an INT64_MAX timeout waits for ever, and neither peak_in_use
+ * nor in_use + idle ever exceeds max_buffers. */
+#define _GNU_SOURCE 1   /* RUSAGE_THREAD */
 #include "config.h"
 
 #include <bufpool.h>
@@ -8,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,7 +23,59 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* ---- row 5: INT64_MAX waits forever --------------------------------------- */
+/* ---- a waiter sleeps ------------------------------------------------ */
+
+#ifdef RUSAGE_THREAD
+static int64_t thread_cpu_ns(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+           ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+struct waiter {
+    bp_pool *pool;
+    int64_t wait_ns, wall_ns, cpu_ns;
+    int err;
+    bp_ref *got;
+};
+
+static void *waiter_thread(void *arg)
+{
+    struct waiter *w = arg;
+    int64_t c0 = thread_cpu_ns(), t0 = now_ns();
+    errno = 0;
+    w->got = bp_pool_get_timeout(w->pool, w->wait_ns);
+    w->err = errno;
+    w->wall_ns = now_ns() - t0;
+    w->cpu_ns = thread_cpu_ns() - c0;
+    return NULL;
+}
+
+static void test_waiter_sleeps(unsigned flags, const char *what)
+{
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 4096, .max_buffers = 2,
+                                             .flags = flags));
+    bp_ref *a = bp_pool_get(p), *b = bp_pool_get(p);
+    struct waiter w = { p, 400000000, 0, 0, 0, NULL };
+    pthread_t th;
+    pthread_create(&th, NULL, waiter_thread, &w);
+    pthread_join(th, NULL);
+    ok(!w.got && w.err == ETIMEDOUT, "%s: the waiter times out (errno %d)",
+       what, w.err);
+    ok(w.wall_ns >= 390000000, "%s: after its timeout (%.3f s)", what,
+       w.wall_ns / 1e9);
+    ok(w.cpu_ns * 50 < w.wall_ns,
+       "%s: it sleeps: %.2f %% of a CPU while waiting (< 2 %%)", what,
+       100.0 * (double)w.cpu_ns / (double)w.wall_ns);
+    bp_unref(&a);
+    bp_unref(&b);
+    bp_pool_uninit(&p);
+}
+#endif
+
+/* ---- INT64_MAX waits for ever --------------------------------------- */
 
 struct later {
     bp_ref *ref;
@@ -54,8 +109,92 @@ static void test_timeout_max(void)
     bp_pool_uninit(&p);
 }
 
+/* ---- peak_in_use <= max_buffers ----------------------------------- */
+
+struct capper {
+    bp_pool *pool;
+    int hold;
+    atomic_int ready, stop;
+};
+
+/* Gets hold buffers (some may fail at the cap), releases the first, gets
+ * one more, releases all; until told to stop. */
+static void *cap_thread(void *arg)
+{
+    struct capper *c = arg;
+    bp_ref *h[40];
+    atomic_fetch_add(&c->ready, 1);
+    while (atomic_load(&c->ready) < 5)
+        ;
+    while (!atomic_load_explicit(&c->stop, memory_order_relaxed)) {
+        for (int k = 0; k < c->hold; k++)
+            h[k] = bp_pool_get(c->pool);
+        bp_unref(&h[0]);
+        h[0] = bp_pool_get(c->pool);
+        for (int k = 0; k < c->hold; k++)
+            bp_unref(&h[k]);
+    }
+    return NULL;
+}
+
+/* T threads that together want more than max buffers, for 300 ms, while
+ * this thread reads the statistics. */
+static void test_peak_at_cap(size_t max, int hold, unsigned flags,
+                             const char *what)
+{
+    enum { T = 4 };
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .max_buffers = max,
+                                             .flags = flags));
+    struct capper c = { p, hold, 0, 0 };
+    pthread_t th[T];
+    for (int i = 0; i < T; i++)
+        pthread_create(&th[i], NULL, cap_thread, &c);
+    while (atomic_load(&c.ready) < T)
+        ;
+    atomic_fetch_add(&c.ready, 1);
+    size_t seen = 0, seen_in_use = 0;
+    long reads = 0;
+    int64_t end = now_ns() + 300000000;
+    while (now_ns() < end) {
+        bp_pool_stats st = BP_POOL_STATS_INIT;
+        bp_pool_get_stats(p, &st);
+        reads++;
+        if (st.peak_in_use > seen)
+            seen = st.peak_in_use;
+        if (st.in_use > seen_in_use)
+            seen_in_use = st.in_use;
+        if (st.in_use + st.idle > max)
+            seen_in_use = SIZE_MAX;
+    }
+    atomic_store(&c.stop, 1);
+    for (int i = 0; i < T; i++)
+        pthread_join(th[i], NULL);
+    bp_pool_stats st = BP_POOL_STATS_INIT;
+    bp_pool_get_stats(p, &st);
+    ok(st.peak_in_use <= max && seen <= max,
+       "%s: %d threads get %d and release at max_buffers %zu: peak_in_use "
+       "%zu (%zu seen while running) <= max_buffers", what, T, hold, max,
+       st.peak_in_use, seen);
+    ok(seen_in_use <= max, "%s: in_use and in_use + idle <= max_buffers in "
+       "%ld stats reads while running", what, reads);
+    ok(st.allocs <= max, "%s: allocs %llu <= max_buffers", what,
+       (unsigned long long)st.allocs);
+    ok(st.failures > 0, "%s: the threads met the cap (%llu failed gets)",
+       what, (unsigned long long)st.failures);
+    bp_pool_uninit(&p);
+}
+
 int main(void)
 {
+#ifdef RUSAGE_THREAD
+    test_waiter_sleeps(0, "cached pool");
+    test_waiter_sleeps(BP_POOL_NO_CACHE, "BP_POOL_NO_CACHE");
+#else
+    skip(6, "no RUSAGE_THREAD");
+#endif
     test_timeout_max();
+    test_peak_at_cap(4, 2, 0, "cached pool");
+    test_peak_at_cap(64, 33, 0, "cached pool");
+    test_peak_at_cap(4, 2, BP_POOL_NO_CACHE, "BP_POOL_NO_CACHE");
     return done_testing();
 }
