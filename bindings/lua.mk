@@ -26,6 +26,7 @@ bindings_bufpool_la_CFLAGS = $(AM_CFLAGS) -Wno-unused-parameter \
 # Lua C API symbols come from the interpreter: do not link liblua.
 bindings_bufpool_la_LDFLAGS = -module -avoid-version -shared \
 	-export-symbols-regex '^luaopen_bufpool$$'
+bindings_bufpool_la_LDFLAGS += $(BP_NODELETE_LDFLAGS)
 CLEANFILES += bindings/lua_bufpool_wrap.c
 
 bindings/lua_bufpool_wrap.c: $(srcdir)/bindings/bufpool.i \

@@ -19,6 +19,7 @@ bindings_python_bufpool_la_CFLAGS = $(AM_CFLAGS) -Wno-unused-parameter \
 	-Wno-cast-function-type -Wno-strict-prototypes -fno-strict-aliasing
 bindings_python_bufpool_la_LDFLAGS = -module -avoid-version -shared \
 	-export-symbols-regex '^PyInit_bufpool$$'
+bindings_python_bufpool_la_LDFLAGS += $(BP_NODELETE_LDFLAGS)
 
 BP_PY_SWIG_DEPS = $(srcdir)/bindings/bufpool.i $(srcdir)/bindings/python.i \
 	$(srcdir)/lib/bufpool.h

@@ -9,5 +9,5 @@ noinst_HEADERS += $(LIB_INTERNAL_HDRS)
 lib_libbufpool_la_SOURCES = lib/platform.c lib/waitq.c lib/slots.c \
 	lib/depot.c lib/tcache.c lib/stats.c lib/pool.c lib/buffer.c
 lib_libbufpool_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
-	-export-symbols-regex '^bp_'
+	-export-symbols-regex '^bp_' $(BP_NODELETE_LDFLAGS)
 EXTRA_DIST += lib/bufpool.pc.in

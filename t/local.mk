@@ -43,3 +43,11 @@ t_test_pool_cap_LDADD = lib/libbufpool.la
 # The standard Autotools way (autoreconf -fi) installs every aux file.
 TESTS += t/autoreconf.sh
 EXTRA_DIST += t/autoreconf.sh
+# A process's life: dlclose() while threads that used a pool live on,
+# 1100 load/unload cycles.  Linked statically,
+# so that the libbufpool.so it dlopen()s is a copy of its own.
+check_PROGRAMS += t/test_lifecycle
+TESTS += t/test_lifecycle t/nodelete.sh
+t_test_lifecycle_LDADD = lib/libbufpool.la $(DL_LIBS)
+t_test_lifecycle_LDFLAGS = -static
+EXTRA_DIST += t/nodelete.sh

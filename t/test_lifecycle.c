@@ -1,0 +1,161 @@
+/* A process's whole life around a pool: the library unloaded (dlclose)
+ * while threads that used it live on, unlimited load/unload cycles.
+ *
+ * Each scenario runs in a child process of its own, so that a crash or a
+ * hang (alarm()) fails that test instead of the whole program. */
+#include "config.h"
+
+#include <bufpool.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+/* ---- running a scenario in a child --------------------------------------- */
+
+/* Runs fn in a child process with an alarm of secs seconds; "ok" when it
+ * exits 0.  Returns the child's status. */
+static int in_child(int (*fn)(void), unsigned secs, const char *name)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        ok(0, "%s: fork failed", name);
+        return -1;
+    }
+    if (pid == 0) {
+        alarm(secs);
+        _exit(fn());
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(st))
+        ok(WEXITSTATUS(st) == 0, "%s (exit %d)", name, WEXITSTATUS(st));
+    else
+        ok(0, "%s (killed by signal %d%s)", name, WTERMSIG(st),
+           WTERMSIG(st) == SIGALRM ? ": hung" : "");
+    return st;
+}
+
+/* ---- the library as a plug-in --------------------------------------------- */
+
+/* The functions a plug-in host would look up. */
+struct lib {
+    void *h;
+    bp_pool *(*pool_init)(size_t, bp_ref *(*)(size_t));
+    bp_ref *(*get)(bp_pool *);
+    void (*unref)(bp_ref **);
+    void (*uninit)(bp_pool **);
+};
+
+static char so_path[4096];
+
+static int lib_open(struct lib *l)
+{
+    l->h = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
+    if (!l->h)
+        return -1;
+    *(void **)&l->pool_init = dlsym(l->h, "bp_pool_init");
+    *(void **)&l->get = dlsym(l->h, "bp_pool_get");
+    *(void **)&l->unref = dlsym(l->h, "bp_unref");
+    *(void **)&l->uninit = dlsym(l->h, "bp_pool_uninit");
+    return l->pool_init && l->get && l->unref && l->uninit ? 0 : -1;
+}
+
+struct user {
+    struct lib *l;
+    bp_pool *pool;
+    atomic_int used, go_exit;
+    int bad;
+};
+
+/* Uses the pool (so that the library knows this thread), then waits for
+ * leave to exit. */
+static void *user_thread(void *arg)
+{
+    struct user *u = arg;
+    for (int i = 0; i < 100; i++) {
+        bp_ref *a = u->l->get(u->pool), *b = u->l->get(u->pool);
+        if (!a || !b)
+            u->bad++;
+        u->l->unref(&b);
+        u->l->unref(&a);
+    }
+    atomic_store(&u->used, 1);
+    while (!atomic_load(&u->go_exit))
+        usleep(1000);
+    return NULL;
+}
+
+/* A thread that used a pool exits after the library was unloaded. */
+static int dlclose_then_thread_exit(void)
+{
+    struct lib l;
+    if (lib_open(&l) < 0)
+        return 10;
+    struct user u = { &l, l.pool_init(4096, NULL), 0, 0, 0 };
+    if (!u.pool)
+        return 11;
+    pthread_t th;
+    if (pthread_create(&th, NULL, user_thread, &u))
+        return 12;
+    while (!atomic_load(&u.used))
+        usleep(1000);
+    l.uninit(&u.pool);
+    dlclose(l.h);
+    atomic_store(&u.go_exit, 1);
+    pthread_join(th, NULL);
+    return u.bad ? 13 : 0;
+}
+
+/* Load, use on a thread that then exits, unload: many times over, then the
+ * process can still make thread-specific-data keys. */
+static int load_unload_cycles(void)
+{
+    for (int cycle = 0; cycle < 1100; cycle++) {
+        struct lib l;
+        if (lib_open(&l) < 0)
+            return 20;
+        struct user u = { &l, l.pool_init(64, NULL), 0, 1, 0 };
+        if (!u.pool)
+            return 21;
+        pthread_t th;
+        if (pthread_create(&th, NULL, user_thread, &u))
+            return 22;
+        pthread_join(th, NULL);
+        if (u.bad)
+            return 23;
+        l.uninit(&u.pool);
+        dlclose(l.h);
+    }
+    pthread_key_t k;
+    if (pthread_key_create(&k, NULL) != 0)
+        return 24;
+    pthread_key_delete(k);
+    return 0;
+}
+
+int main(void)
+{
+    const char *top = getenv("top_builddir");
+    snprintf(so_path, sizeof(so_path), "%s/lib/.libs/libbufpool.so",
+             top ? top : ".");
+    if (access(so_path, R_OK) != 0) {
+        skip(2, "no shared library (built with --disable-shared?)");
+    } else {
+        in_child(dlclose_then_thread_exit, 20,
+                 "a thread that used a pool exits after dlclose()");
+        in_child(load_unload_cycles, 120,
+                 "1100 dlopen/use on a thread/dlclose cycles, then "
+                 "pthread_key_create works");
+    }
+    return done_testing();
+}
