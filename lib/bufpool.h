@@ -30,6 +30,24 @@
  *   called exactly once, from the thread that made the pool go away.  None
  *   of them is called while the pool holds a lock (it has none).
  *
+ * A process's life
+ * ----------------
+ * - Thread exit: the idle buffers a thread kept for a pool go back to the
+ *   pool when the thread exits (a thread-specific-data destructor), and the
+ *   next new thread reuses its per-pool state.  Gets and releases from
+ *   other destructors that run after it still work, without that state.
+ * - fork(): the child may go on using the pools it inherited (get,
+ *   release, trim, stats, uninit), from its one thread; a handler
+ *   (pthread_atfork, installed by the first bp_pool_new()) frees the state
+ *   the parent's other threads left behind.  Buffers those threads held,
+ *   or were moving, at the fork stay in use in the child: they count in
+ *   in_use and against max_buffers there.  A pool that another thread was
+ *   uninitialising at the fork must not be used in the child.
+ * - dlclose(): the library and the Python and Lua modules that contain it
+ *   are linked with -z nodelete (where the linker has it): once loaded they
+ *   stay loaded, so threads that used a pool may outlive a dlclose(), and
+ *   loading and unloading them any number of times is safe.
+ *
  * Environment
  * -----------
  * - On Linux, pools use the membarrier system call (private expedited,

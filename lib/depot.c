@@ -77,3 +77,14 @@ uint32_t depot_close(struct depot *d, size_t *total)
     }
     return all;
 }
+
+void depot_after_fork(struct depot *d)
+{
+    int64_t count = 0;
+    for (uint32_t m = ts_idx(at_load_relaxed(&d->stack)); m < TS_CLOSED;
+         m = at_load_relaxed(&slot_at(d->slots, m)->mag_next))
+        count += slot_at(d->slots, m)->mag_count;
+    at_store_relaxed(&d->count, count);
+    at_store_relaxed(&d->transit_out, at_load_relaxed(&d->transit_in));
+    wq_after_fork(d->wq);
+}

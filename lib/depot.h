@@ -50,6 +50,11 @@ BPI_HIDDEN uint32_t depot_take(struct depot *d, unsigned *cnt);
  * caller, *total its length. */
 BPI_HIDDEN uint32_t depot_close(struct depot *d, size_t *total);
 
+/* In the child of a fork(), the only thread: counts the chains again and
+ * forgets the moves and waits of the threads that did not follow
+ * (tcache.c, fork_child). */
+BPI_HIDDEN void depot_after_fork(struct depot *d);
+
 /* n idle buffers start or end a move (see above).  Relaxed: statistics. */
 static inline void depot_transit_begin(struct depot *d, size_t n)
 {

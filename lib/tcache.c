@@ -37,11 +37,15 @@ static int exit_key_ok;
 
 static void thread_exit(void *unused);
 static bool arrays_grow(struct tc_pool *tp, uint32_t cap, bool more);
+static void fork_prepare(void);
+static void fork_parent(void);
+static void fork_child(void);
 
 static void init(void)
 {
     bpi_light = bpi_heavy_barrier_init();
     exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 void tc_init_once(void)
@@ -142,11 +146,15 @@ void tc_flush(struct tcache *tc, unsigned k)
         chain_link(tc->items[i], tc->items[i + 1]->idx);
     chain_link(tc->items[k - 1], NIL);
     uint32_t first = tc->items[0]->idx;
-    memmove(tc->items, tc->items + k, (n - k) * sizeof(tc->items[0]));
     /* The chain is counted in transit while it moves, so that a concurrent
      * stats read cannot miss it; moving k keeps this cache's credit
      * (n - lw, stats.c). */
     depot_transit_begin(d, k);
+    /* n is 0 while the rest moves down: a fork() child, which sees this
+     * thread stopped anywhere, then finds a cache with fewer buffers,
+     * never one with a buffer twice (fork_child). */
+    tc_set_n(tc, 0);
+    memmove(tc->items, tc->items + k, (n - k) * sizeof(tc->items[0]));
     tc_set_n(tc, n - k);
     tc_set_lw(tc, at_load_relaxed(&tc->lw) - k);
     bool put = depot_put(d, first, k);
@@ -276,6 +284,48 @@ static void thread_exit(void *unused)
     next:;
     }
     tid_give_back(tid);
+    pthread_mutex_unlock(&lock);
+}
+
+/* ---- fork -------------------------------------------------------------------
+ * The child of a fork() has one thread, the one that forked; every other
+ * thread stopped wherever it was.  Their caches are consistent at every
+ * point of an owner's critical section (an owner changes n last, with one
+ * store; tc_flush zeroes it first), so the child frees what they held:
+ * the caches' busy flags, and any claim or request of a vanished remote.
+ * What those threads held or moved stays in use in the child.  The lock
+ * is held across fork(), so no pool, number or array is half made. */
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+static void fork_child(void)
+{
+    if (tid_words) {
+        memset(tid_used, 0, tid_words * sizeof(tid_used[0]));
+        tid_used[0] = 1;
+        uint32_t me = bpi_tl_tid;
+        if (me)
+            tid_used[me / 64] |= (uint64_t)1 << (me % 64);
+    }
+    for (struct tc_pool *tp = pools; tp; tp = tp->next) {
+        TC_FOR_EACH(tp, tc) {
+            at_store_relaxed(&tc->busy, 0);
+            at_store_relaxed(&tc->rbusy, 0);
+            if (at_load_relaxed(&tc->req) == REQ_BUSY) {
+                tc_unblock(tc);
+                at_store_relaxed(&tc->req, REQ_NONE);
+            }
+        }
+        depot_after_fork(tp->depot);
+    }
     pthread_mutex_unlock(&lock);
 }
 

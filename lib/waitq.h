@@ -41,6 +41,12 @@ static inline bool wq_waiting(struct waitq *q)
     return at_load_seq_cst(&q->waiters) != 0;
 }
 
+/* In the child of a fork(): nobody waits (the one thread forked). */
+static inline void wq_after_fork(struct waitq *q)
+{
+    at_store_relaxed(&q->waiters, 0);
+}
+
 /* Wakes every waiter (when there is one). */
 BPI_HIDDEN void wq_wake(struct waitq *q);
 

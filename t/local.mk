@@ -44,7 +44,7 @@ t_test_pool_cap_LDADD = lib/libbufpool.la
 TESTS += t/autoreconf.sh
 EXTRA_DIST += t/autoreconf.sh
 # A process's life: dlclose() while threads that used a pool live on,
-# 1100 load/unload cycles.  Linked statically,
+# 1100 load/unload cycles, fork() from a busy parent.  Linked statically,
 # so that the libbufpool.so it dlopen()s is a copy of its own.
 check_PROGRAMS += t/test_lifecycle
 TESTS += t/test_lifecycle t/nodelete.sh

@@ -1,5 +1,6 @@
 /* A process's whole life around a pool: the library unloaded (dlclose)
- * while threads that used it live on, unlimited load/unload cycles.
+ * while threads that used it live on, unlimited load/unload cycles, and
+ * fork() while other threads use a pool (issue 11, rows 1 and 2).
  *
  * Each scenario runs in a child process of its own, so that a crash or a
  * hang (alarm()) fails that test instead of the whole program. */
@@ -143,6 +144,120 @@ static int load_unload_cycles(void)
     return 0;
 }
 
+/* ---- fork from a busy parent ---------------------------------------------- */
+
+struct busy {
+    bp_pool *pool;
+    atomic_int stop;
+};
+
+/* Gets and releases as fast as it can, sometimes holding enough to reach
+ * the cap, sometimes trimming: so that at fork() time a cache is likely to
+ * be in its owner's or a remote thread's hands. */
+static void *busy_thread(void *arg)
+{
+    struct busy *b = arg;
+    bp_ref *held[8];
+    for (unsigned long i = 0; !atomic_load_explicit(&b->stop,
+                                                     memory_order_relaxed); i++) {
+        int n = 1 + (int)(i % 8);
+        int got = 0;
+        for (int k = 0; k < n; k++)
+            if ((held[got] = bp_pool_get(b->pool)))
+                got++;
+        while (got)
+            bp_unref(&held[--got]);
+        if (i % 512 == 0)
+            bp_pool_trim(b->pool, 4);
+    }
+    return NULL;
+}
+
+static struct busy fork_busy;
+
+/* In the child: everything a caller may do with the inherited pool
+ * returns, and every buffer that the parent's threads did not hold (or
+ * move) at the fork can be had; a fresh pool works too. */
+static int child_uses_pool(void)
+{
+    enum { MAX = 12 };
+    bp_pool *p = fork_busy.pool;
+    bp_pool_trim(p, 0);
+    bp_pool_stats st = BP_POOL_STATS_INIT;
+    bp_pool_get_stats(p, &st);
+    if (st.idle != 0 || st.in_use > MAX)
+        return 30;
+    /* Up to the cap: what the vanished threads held stays in use. */
+    bp_ref *held[MAX + 1];
+    size_t n = 0;
+    while (n <= MAX && (held[n] = bp_pool_get_timeout(p, 1000000)))
+        n++;
+    if (n + st.in_use != MAX)
+        return 31;
+    if (errno != ETIMEDOUT)
+        return 32;
+    while (n)
+        bp_unref(&held[--n]);
+    if (st.in_use < MAX) {
+        bp_ref *r = bp_pool_get(p);
+        if (!r)
+            return 33;
+        bp_unref(&r);
+    }
+    bp_pool_trim(p, 0);
+    bp_pool_uninit(&p);
+    bp_pool *q = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .max_buffers = 2));
+    bp_ref *a = bp_pool_get(q), *b = bp_pool_get(q);
+    if (!q || !a || !b || bp_pool_get(q))
+        return 34;
+    bp_unref(&a);
+    bp_unref(&b);
+    bp_pool_trim(q, 0);
+    bp_pool_uninit(&q);
+    return 0;
+}
+
+static void test_fork_busy(void)
+{
+    enum { T = 2, CHILDREN = 24 };
+    fork_busy.pool = bp_pool_new(&BP_POOL_CONFIG(.size = 256,
+                                                 .max_buffers = 12));
+    atomic_store(&fork_busy.stop, 0);
+    pthread_t th[T];
+    for (int i = 0; i < T; i++)
+        pthread_create(&th[i], NULL, busy_thread, &fork_busy);
+    int failed = 0;
+    for (int c = 0; c < CHILDREN; c++) {
+        usleep(2000);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(5);
+            _exit(child_uses_pool());
+        }
+        int st = 0;
+        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            if (!failed)
+                diag("child %d: %s %d", c, pid < 0 ? "fork failed" :
+                     WIFEXITED(st) ? "exit" : "signal",
+                     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+            failed++;
+        }
+    }
+    atomic_store(&fork_busy.stop, 1);
+    for (int i = 0; i < T; i++)
+        pthread_join(th[i], NULL);
+    is_int(failed, 0, "fork while %d threads use a capped pool: %d children "
+           "trim, get up to the cap, release and uninit without hanging",
+           T, CHILDREN);
+    bp_pool_stats st = BP_POOL_STATS_INIT;
+    bp_pool_get_stats(fork_busy.pool, &st);
+    is_u64(st.in_use, 0, "the parent's pool is intact: in_use 0");
+    bp_pool_uninit(&fork_busy.pool);
+}
+
 int main(void)
 {
     const char *top = getenv("top_builddir");
@@ -157,5 +272,6 @@ int main(void)
                  "1100 dlopen/use on a thread/dlclose cycles, then "
                  "pthread_key_create works");
     }
+    test_fork_busy();
     return done_testing();
 }
