@@ -305,8 +305,10 @@ void bp_pool_uninit(bp_pool **pool);
 void *bp_pool_buffer_opaque(const bp_ref *ref);
 
 /* Frees idle buffers until at most keep_idle are left, including those cached
- * for threads that never touch the pool again.  Returns how many it freed
- * (0 for a NULL pool). */
+ * for threads that never touch the pool again.  It takes only the buffers
+ * it frees (the shared ones first, then the oldest of the threads' caches),
+ * and a get at max_buffers that meets a trim under way waits for it: a trim
+ * never makes a get fail.  Returns how many it freed (0 for a NULL pool). */
 size_t bp_pool_trim(bp_pool *pool, size_t keep_idle);
 
 /* A pool's statistics.  Like bp_pool_config, the struct may grow: set

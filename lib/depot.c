@@ -9,6 +9,7 @@ void depot_init(struct depot *d, struct slots *s, struct waitq *wq)
     atomic_init(&d->count, 0);
     atomic_init(&d->transit_in, 0);
     atomic_init(&d->transit_out, 0);
+    atomic_init(&d->trims, 0);
     d->slots = s;
     d->wq = wq;
 }
@@ -86,5 +87,6 @@ void depot_after_fork(struct depot *d)
         count += slot_at(d->slots, m)->mag_count;
     at_store_relaxed(&d->count, count);
     at_store_relaxed(&d->transit_out, at_load_relaxed(&d->transit_in));
+    at_store_relaxed(&d->trims, 0);
     wq_after_fork(d->wq);
 }

@@ -27,6 +27,7 @@ struct depot {
     tagstack          stack;       /* chains, by their first slot */
     _Atomic int64_t   count;       /* buffers in the chains */
     _Atomic uint64_t  transit_in, transit_out;
+    atomic_uint       trims;       /* trims taking buffers to free */
     struct slots     *slots;
     struct waitq     *wq;          /* woken by a put */
 };

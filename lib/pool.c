@@ -8,7 +8,8 @@
  *            or wait (waitq.h) in bp_pool_get_timeout.
  *   release: this thread's cache; a full cache first moves its oldest half
  *            to the depot; without a usable cache, the depot.
- *   trim, uninit: collect the caches and the depot, free what is not kept.
+ *   trim:    take from the depot, then the caches, only what it frees.
+ *   uninit:  collect the caches and the depot, close them, free it all.
  * Invariants (exact at rest; stats.h says how they are read under way):
  *   refs_buffers(refs) == allocated + 1 (the handle) + allocations under way
  *   allocated == in_use + sum(cache n) + depot count + in transit
@@ -241,20 +242,29 @@ static bool should_collect(bp_pool *p)
 }
 
 /* The cache is empty (or unavailable): the depot, else (at the cap) the
- * other caches, else a new buffer. */
+ * other caches, else a new buffer.  At the cap while a trim holds idle
+ * buffers (to free some, to put the others back), it waits for the trim
+ * and tries again, so that a trim never makes a get fail. */
 static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
 {
-    unsigned cnt;
-    uint32_t first = depot_take(&p->depot, &cnt);
-    if (first == NIL && should_collect(p)) {
-        size_t n;
-        first = tc_collect(&p->caches, tc, false, wq_waiting(&p->wq), &n);
-        if (first == NIL)   /* a cache may have flushed meanwhile */
-            first = depot_take(&p->depot, &cnt);
+    for (;;) {
+        unsigned cnt;
+        uint32_t first = depot_take(&p->depot, &cnt);
+        if (first == NIL && should_collect(p)) {
+            size_t n;
+            first = tc_collect(&p->caches, tc, false, wq_waiting(&p->wq),
+                               SIZE_MAX, &n);
+            if (first == NIL)   /* a cache may have flushed meanwhile */
+                first = depot_take(&p->depot, &cnt);
+        }
+        if (first != NIL)
+            return get_from_chain(p, tc, first);
+        bp_ref *r = get_new(p, tc, err);
+        /* seq_cst: pairs with the trim's announcement (bp_pool_trim). */
+        if (r || *err != EAGAIN || !at_load_seq_cst(&p->depot.trims))
+            return r;
+        bpi_yield();
     }
-    if (first == NIL)
-        return get_new(p, tc, err);
-    return get_from_chain(p, tc, first);
 }
 
 /* Pops the top of this thread's cache; NULL when it is empty or cannot be
@@ -604,47 +614,62 @@ bp_pool *bp_pool_init(size_t size, bp_ref *(*alloc)(size_t size))
 
 /* ---- trim, uninit, stats ------------------------------------------------------ */
 
-/* Takes every idle buffer (thread caches and depot) into one chain owned by
- * the caller, counted in transit. */
-static uint32_t collect_idle(bp_pool *p, size_t *total)
+/* Frees the data of the chain first (cnt slots, the caller's) and puts
+ * the slots on the empty list. */
+static void chain_free(bp_pool *p, uint32_t first, size_t cnt)
 {
-    uint32_t all = tc_collect(&p->caches, NULL, false, true, total), first;
-    unsigned cnt;
-    while ((first = depot_take(&p->depot, &cnt)) != NIL) {
-        all = chain_prepend(&p->slots, all, first, cnt);
-        *total += cnt;
+    for (size_t k = 0; k < cnt; k++) {
+        struct slot *sl = slot_at(&p->slots, first);
+        first = chain_next(&p->slots, first);
+        data_drain(p, sl);
+        slots_free(&p->slots, sl);
     }
-    return all;
 }
 
+/* Takes from the depot first, then the oldest of the caches, only as many
+ * as it frees; what it takes beyond that (the rest of a depot chain) goes
+ * straight back.  While it holds buffers, a get at the cap waits for it
+ * (get_slow), so a trim never makes a get fail. */
 size_t bp_pool_trim(bp_pool *pool, size_t keep_idle)
 {
     if (!pool)
         return 0;
-    size_t total, freed = 0, kept = 0;
-    uint32_t i = collect_idle(pool, &total), keep = NIL;
-    /* Keep keep_idle of them (in the depot), free the rest. */
-    while (i != NIL) {
-        struct slot *sl = slot_at(&pool->slots, i);
-        i = chain_next(&pool->slots, i);
-        if (kept < keep_idle) {
-            chain_link(sl, keep);
-            keep = sl->idx;
-            kept++;
-        } else {
-            data_drain(pool, sl);
-            slots_free(&pool->slots, sl);
-            freed++;
+    bp_pool *p = pool;
+    size_t idle = stats_idle(&p->stats);
+    size_t need = idle > keep_idle ? idle - keep_idle : 0, freed = 0, moved = 0;
+    if (need) {
+        /* seq_cst: a get at the cap that found nothing sees us (or we
+         * took nothing it could have had). */
+        at_fetch_add_seq_cst(&p->depot.trims, 1);
+        unsigned cnt;
+        uint32_t first;
+        while (freed < need && (first = depot_take(&p->depot, &cnt)) != NIL) {
+            size_t k;
+            uint32_t rest = chain_cut(&p->slots, first, need - freed, &k);
+            chain_free(p, first, k);
+            freed += k;
+            depot_put_chain(&p->depot, rest);
+            moved += cnt;
         }
+        if (freed < need) {
+            size_t n;
+            first = tc_collect(&p->caches, NULL, false, false, need - freed,
+                               &n);
+            chain_free(p, first, n);
+            freed += n;
+            moved += n;
+        }
+        /* Fewer buffers before fewer in transit: in_use never looks
+         * higher than it is.  seq_cst: pairs with get_new's cap check (a
+         * waiter may allocate). */
+        if (freed)
+            at_fetch_sub_seq_cst(&p->refs, freed);
+        depot_transit_end(&p->depot, moved);
+        at_fetch_sub_seq_cst(&p->depot.trims, 1);
+        if (freed)
+            wq_wake(&p->wq);
     }
-    depot_put_chain(&pool->depot, keep);
-    if (freed)
-        /* seq_cst: pairs with get_new's cap check (a waiter may allocate). */
-        at_fetch_sub_seq_cst(&pool->refs, freed);
-    depot_transit_end(&pool->depot, total);
-    if (freed)
-        wq_wake(&pool->wq);
-    peak_check(&pool->stats, NULL);
+    peak_check(&p->stats, NULL);
     return freed;
 }
 
@@ -657,7 +682,7 @@ void bp_pool_uninit(bp_pool **pool)
     /* No new caches; those made before are in the registry. */
     tc_pool_close(&p->caches);
     size_t total, more;
-    uint32_t all = tc_collect(&p->caches, NULL, true, true, &total);
+    uint32_t all = tc_collect(&p->caches, NULL, true, true, SIZE_MAX, &total);
     /* A depot push either lands before the close (and its chain is
      * returned here) or sees the depot closed and frees its chain itself. */
     uint32_t rest = depot_close(&p->depot, &more);

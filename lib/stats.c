@@ -59,6 +59,13 @@ static int64_t in_use_now(const struct stats *st)
     return buffers - idle;
 }
 
+size_t stats_idle(const struct stats *st)
+{
+    int64_t buffers, idle;
+    count_now(st, &buffers, &idle);
+    return (size_t)idle;
+}
+
 /* Pops a cache may still do without a peak check (never negative). */
 static int64_t tc_credit(struct tcache *tc)
 {

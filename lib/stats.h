@@ -56,6 +56,9 @@ static inline void stats_count(_Atomic uint64_t *counter)
  * (see above).  s: the cache whose credit ran out, NULL for none. */
 BPI_HIDDEN void peak_check(struct stats *st, struct tcache *s);
 
+/* Idle buffers now (as in bp_pool_get_stats). */
+BPI_HIDDEN size_t stats_idle(const struct stats *st);
+
 /* bp_pool_get_stats(): fills out (struct_size bytes of it). */
 BPI_HIDDEN int stats_get(const struct stats *st, bp_pool_stats *out);
 

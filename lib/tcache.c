@@ -367,19 +367,22 @@ struct tcache *tc_lookup_slow(struct tc_pool *tp)
 /* ---- the remote side ----------------------------------------------------------- */
 
 uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
-                    bool all, size_t *count)
+                    bool all, size_t max, size_t *count)
 {
     struct tcache *sel = NULL;
+    size_t promised = 0;
     *count = 0;
     if (!tp->cache_max)
         return NIL;
     /* 1. Claim the caches and post the request. */
-    for (struct tcache *tc = at_load_seq_cst(&tp->registry); tc;
-         tc = tc->pnext) {
+    for (struct tcache *tc = at_load_seq_cst(&tp->registry);
+         tc && promised < max; tc = tc->pnext) {
         if (tc == self)
             continue;
-        /* Relaxed: a hint, for a getter's collect only. */
-        if (!all && !tc_n(tc))
+        /* Relaxed: a hint (all: a waiter must not skip a cache that just
+         * got a buffer; uninit must close every cache). */
+        unsigned hint = tc_n(tc);
+        if (!all && !hint)
             continue;
         /* Acquire: one remote at a time; the previous one's changes to
          * items are visible.  Every remote claims caches in registry order,
@@ -396,6 +399,7 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
         tc_block(tc);
         tc->rnext = sel;
         sel = tc;
+        promised += hint;
     }
     if (!sel)
         return NIL;
@@ -403,25 +407,31 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
      *    shows busy below; one that enters after it sees req. */
     if (bpi_light)
         bpi_heavy_barrier();
-    /* 3. Wait for each owner to leave, then empty its cache. */
+    /* 3. Wait for each owner to leave, then take the oldest of its buffers
+     *    (up to max in all). */
     uint32_t first = NIL;
     for (struct tcache *tc = sel; tc; tc = sel) {
         sel = tc->rnext;
         /* seq_cst (acquire at least): the owner's items are visible. */
         while (at_load_seq_cst(&tc->busy))
             bpi_yield();
-        unsigned n = tc_n(tc);
+        unsigned n = tc_n(tc), m = n;
+        if (m > max - *count)
+            m = (unsigned)(max - *count);
         /* In transit before they leave the cache: idle is never
          * under-counted. */
-        depot_transit_begin(tp->depot, n);
-        for (unsigned i = 0; i < n; i++) {
+        depot_transit_begin(tp->depot, m);
+        for (unsigned i = 0; i < m; i++) {
             chain_link(tc->items[i], first);
             first = tc->items[i]->idx;
         }
-        *count += n;
-        /* The victim keeps its credit (n - lw, stats.c). */
+        *count += m;
+        /* As in tc_flush: n is 0 while the rest moves down.  The victim
+         * keeps its credit (n - lw, stats.c). */
         tc_set_n(tc, 0);
-        tc_set_lw(tc, at_load_relaxed(&tc->lw) - n);
+        memmove(tc->items, tc->items + m, (n - m) * sizeof(tc->items[0]));
+        tc_set_n(tc, n - m);
+        tc_set_lw(tc, at_load_relaxed(&tc->lw) - m);
         /* Release: our changes to items happen-before the owner's next
          * critical section (it loads a gate or req with acquire). */
         if (!close) {

@@ -276,11 +276,13 @@ BPI_HIDDEN void tc_flush(struct tcache *tc, unsigned k);
  * most cache_max of it); returns the rest. */
 BPI_HIDDEN uint32_t tc_fill(struct tcache *tc, uint32_t first);
 
-/* Remote: takes the idle buffers of the caches other than self (all when
- * self is NULL) into one chain; returns it, *count its length.  all: also
- * caches that look empty (a waiter must not miss a buffer released just
- * now); else those are skipped.  close: marks every cache REQ_CLOSED. */
+/* Remote: takes up to max idle buffers (the oldest of each cache) from
+ * the caches other than self (all when self is NULL) into one chain;
+ * returns it, *count its length.  all: also caches that look empty (a
+ * waiter must not miss a buffer released just now); else those are
+ * skipped.  close: marks every cache REQ_CLOSED (max must be SIZE_MAX). */
 BPI_HIDDEN uint32_t tc_collect(struct tc_pool *tp, struct tcache *self,
-                               bool close, bool all, size_t *count);
+                               bool close, bool all, size_t max,
+                               size_t *count);
 
 #endif

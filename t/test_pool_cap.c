@@ -1,6 +1,7 @@
 /* A capped pool at its edges (issue 11): a waiter sleeps instead of
- * spinning, an INT64_MAX timeout waits for ever, and neither peak_in_use
- * nor in_use + idle ever exceeds max_buffers. */
+ * spinning, an INT64_MAX timeout waits for ever, trim never makes a get
+ * fail while buffers are idle, and neither peak_in_use nor in_use + idle
+ * ever exceeds max_buffers. */
 #define _GNU_SOURCE 1   /* RUSAGE_THREAD */
 #include "config.h"
 
@@ -109,6 +110,73 @@ static void test_timeout_max(void)
     bp_pool_uninit(&p);
 }
 
+/* ---- trim never makes a get fail while buffers are idle ------------------- */
+
+struct trimmer {
+    bp_pool *pool;
+    size_t keep;
+    atomic_int started, stop;
+    unsigned long trims, freed;
+};
+
+static void *trim_thread(void *arg)
+{
+    struct trimmer *t = arg;
+    atomic_store(&t->started, 1);
+    while (!atomic_load_explicit(&t->stop, memory_order_relaxed)) {
+        t->freed += bp_pool_trim(t->pool, t->keep);
+        t->trims++;
+    }
+    return NULL;
+}
+
+/* A user holds at most HOLD of the CAP buffers of a pool made full
+ * (min_buffers = CAP) while another thread trims with keep_idle: no get
+ * may fail, whether trim has something to free (keep_idle < idle) or not. */
+static void test_trim_no_eagain(unsigned flags, size_t keep, const char *what)
+{
+    enum { CAP = 8, HOLD = 6, ROUNDS = 100000 };
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .max_buffers = CAP,
+                                             .min_buffers = CAP,
+                                             .flags = flags));
+    struct trimmer t = { p, keep, 0, 0, 0, 0 };
+    pthread_t th;
+    pthread_create(&th, NULL, trim_thread, &t);
+    long eagain = 0, other = 0;
+    bp_ref *held[HOLD];
+    while (!atomic_load(&t.started))
+        ;
+    /* At least ROUNDS rounds, and until the trimmer has run a while. */
+    for (int round = 0; round < ROUNDS || t.trims < 20000; round++) {
+        int n = 1 + round % HOLD;
+        for (int i = 0; i < n; i++) {
+            held[i] = bp_pool_get(p);
+            if (!held[i]) {
+                if (errno == EAGAIN)
+                    eagain++;
+                else
+                    other++;
+            }
+        }
+        for (int i = n - 1; i >= 0; i--)
+            bp_unref(&held[i]);
+    }
+    atomic_store(&t.stop, 1);
+    pthread_join(th, NULL);
+    ok(eagain == 0 && other == 0,
+       "%s: holding <= %d of %d buffers while another thread trims to %zu "
+       "(%lu trims, %lu freed): %ld EAGAIN, %ld other failures", what,
+       HOLD, CAP, keep, t.trims, t.freed, eagain, other);
+    if (keep >= CAP)
+        is_u64(t.freed, 0, "%s: trim to %zu >= idle frees nothing", what,
+               keep);
+    bp_pool_stats st = BP_POOL_STATS_INIT;
+    bp_pool_get_stats(p, &st);
+    is_u64(st.in_use, 0, "%s: in_use 0 at the end", what);
+    ok(st.idle <= CAP, "%s: idle %zu <= max_buffers", what, st.idle);
+    bp_pool_uninit(&p);
+}
+
 /* ---- peak_in_use <= max_buffers ----------------------------------- */
 
 struct capper {
@@ -193,6 +261,10 @@ int main(void)
     skip(6, "no RUSAGE_THREAD");
 #endif
     test_timeout_max();
+    test_trim_no_eagain(0, 8, "cached pool");
+    test_trim_no_eagain(0, 2, "cached pool");
+    test_trim_no_eagain(BP_POOL_NO_CACHE, 8, "BP_POOL_NO_CACHE");
+    test_trim_no_eagain(BP_POOL_NO_CACHE, 2, "BP_POOL_NO_CACHE");
     test_peak_at_cap(4, 2, 0, "cached pool");
     test_peak_at_cap(64, 33, 0, "cached pool");
     test_peak_at_cap(4, 2, BP_POOL_NO_CACHE, "BP_POOL_NO_CACHE");
