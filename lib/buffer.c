@@ -113,7 +113,7 @@ bp_ref *bp_dup(const bp_ref *ref)
     *r = *ref;
     /* Relaxed: we hold a reference, so the count cannot reach zero
      * concurrently; ordering of data accesses is the holders' business. */
-    atomic_fetch_add_explicit(&ref->buffer->refcount, 1, memory_order_relaxed);
+    at_fetch_add_relaxed(&ref->buffer->refcount, 1);
     return r;
 }
 
@@ -135,11 +135,11 @@ static void buffer_drop(bp_buffer *b)
      * already dropped its reference with the acq_rel decrement below, so
      * their writes are visible and nobody can take a new reference (that
      * needs one).  The sole owner then skips the atomic read-modify-write. */
-    unsigned n = atomic_load_explicit(&b->refcount, memory_order_acquire);
+    unsigned n = at_load_acquire(&b->refcount);
     if (n != 1)
         /* acq_rel: release publishes our writes to whoever frees; acquire
          * (when we are that one) sees everyone else's. */
-        n = atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel);
+        n = at_fetch_sub_acq_rel(&b->refcount, 1);
     if (n == 1)
         buffer_free(b);
 }
@@ -169,9 +169,10 @@ void bp_unref(bp_ref **ref)
     bp_pool *p;
     if (bpi_likely((void *)r == (void *)b) &&
         bpi_likely((p = b->pool) != NULL) &&
-        atomic_load_explicit(&b->refcount, memory_order_acquire) == 1)
-        return pool_release(p, b);
-    unref_general(r, b);
+        at_load_acquire(&b->refcount) == 1)
+        pool_release(p, b);
+    else
+        unref_general(r, b);
 }
 
 int bp_is_writable(const bp_ref *ref)
@@ -182,8 +183,7 @@ int bp_is_writable(const bp_ref *ref)
         return 0;
     /* Acquire: if we are the sole holder, the other holders' last writes
      * happen-before our subsequent writes. */
-    return atomic_load_explicit(&ref->buffer->refcount,
-                                memory_order_acquire) == 1;
+    return at_load_acquire(&ref->buffer->refcount) == 1;
 }
 
 int bp_make_writable(bp_ref **ref)
@@ -258,7 +258,7 @@ unsigned bp_refcount(const bp_ref *ref)
     if (!ref || !ref->buffer)
         return 0;
     /* Relaxed: a snapshot for information only. */
-    return atomic_load_explicit(&ref->buffer->refcount, memory_order_relaxed);
+    return at_load_relaxed(&ref->buffer->refcount);
 }
 
 void *bp_opaque(const bp_ref *ref)

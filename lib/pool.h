@@ -49,11 +49,14 @@ static inline void pool_release(bp_pool *p, bp_buffer *b)
     uint64_t np = at_load_relaxed(&tc->np);
     if (bpi_unlikely((np & NP_N) >= cap)) {
         tc_leave(tc);
-        return bpi_release_slow(p, b);
+        bpi_release_slow(p, b);
+        return;
     }
     tc_put(tc, slot_of(b), np);
-    if (bpi_unlikely(wq_waiting_relaxed(&p->wq)))
-        return bpi_release_wake(p, tc);
+    if (bpi_unlikely(wq_waiting_relaxed(&p->wq))) {
+        bpi_release_wake(p, tc);
+        return;
+    }
     tc_leave(tc);
 }
 

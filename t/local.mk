@@ -51,3 +51,6 @@ TESTS += t/test_lifecycle t/nodelete.sh
 t_test_lifecycle_LDADD = lib/libbufpool.la $(DL_LIBS)
 t_test_lifecycle_LDFLAGS = -static
 EXTRA_DIST += t/nodelete.sh
+# ISO C11 with POSIX: lib/*.c under -std=c11 -pedantic-errors (gcc, clang).
+TESTS += t/iso-c11.sh
+EXTRA_DIST += t/iso-c11.sh

@@ -2,7 +2,6 @@
  * spinning, an INT64_MAX timeout waits for ever, trim never makes a get
  * fail while buffers are idle, and neither peak_in_use nor in_use + idle
  * ever exceeds max_buffers. */
-#define _GNU_SOURCE 1   /* RUSAGE_THREAD */
 #include "config.h"
 
 #include <bufpool.h>
