@@ -30,6 +30,18 @@
  *   called exactly once, from the thread that made the pool go away.  None
  *   of them is called while the pool holds a lock (it has none).
  *
+ * Async-signal safety
+ * -------------------
+ * These functions are async-signal-safe (they only read; they neither wait
+ * nor allocate): bp_version(), bp_refcount(), bp_is_writable(), bp_opaque(),
+ * bp_pool_buffer_opaque(), bp_pool_config_init(), bp_pool_config_check()
+ * and bp_pool_get_stats().  No other function is: they allocate or free, or
+ * work on the calling thread's cache in a critical section that a handler
+ * on the same thread would break into (a get or release in a handler that
+ * interrupted one can hand a buffer out twice).  Call them from a handler
+ * only when it cannot interrupt a bufpool call on its thread (signals
+ * blocked around such calls, or sigwait() on a thread of its own).
+ *
  * A process's life
  * ----------------
  * - Thread exit: the idle buffers a thread kept for a pool go back to the

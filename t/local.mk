@@ -54,3 +54,7 @@ EXTRA_DIST += t/nodelete.sh
 # ISO C11 with POSIX: lib/*.c under -std=c11 -pedantic-errors (gcc, clang).
 TESTS += t/iso-c11.sh
 EXTRA_DIST += t/iso-c11.sh
+# The calls bufpool.h names async-signal-safe, in a signal handler.
+check_PROGRAMS += t/test_signal
+TESTS += t/test_signal
+t_test_signal_LDADD = lib/libbufpool.la
