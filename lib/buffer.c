@@ -111,6 +111,8 @@ bp_ref *bp_dup(const bp_ref *ref)
         return NULL;
     }
     *r = *ref;
+    /* A dup of a buffer whose last reference went: a use after release. */
+    BPI_ASSERT(at_load_relaxed(&ref->buffer->refcount) != 0);
     /* Relaxed: we hold a reference, so the count cannot reach zero
      * concurrently; ordering of data accesses is the holders' business. */
     at_fetch_add_relaxed(&ref->buffer->refcount, 1);
@@ -119,6 +121,8 @@ bp_ref *bp_dup(const bp_ref *ref)
 
 static void buffer_free(bp_buffer *b)
 {
+    /* Debug builds: a released buffer has no reference (bp_dup checks). */
+    BPI_DEBUG_ONLY(at_store_relaxed(&b->refcount, 0));
     if (b->pool)
         bpi_pool_release(b);
     else if (b->flags & BPI_FLAG_INLINE)
@@ -169,10 +173,12 @@ void bp_unref(bp_ref **ref)
     bp_pool *p;
     if (bpi_likely((void *)r == (void *)b) &&
         bpi_likely((p = b->pool) != NULL) &&
-        at_load_acquire(&b->refcount) == 1)
+        at_load_acquire(&b->refcount) == 1) {
+        BPI_DEBUG_ONLY(at_store_relaxed(&b->refcount, 0));
         pool_release(p, b);
-    else
+    } else {
         unref_general(r, b);
+    }
 }
 
 int bp_is_writable(const bp_ref *ref)

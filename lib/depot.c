@@ -19,9 +19,21 @@ static _Atomic uint32_t *mag_link(void *s, uint32_t i)
     return &slot_at(s, i)->mag_next;
 }
 
+#ifdef BP_DEBUG
+/* The length of a NIL-terminated chain (the debug build's check). */
+static size_t chain_len(const struct slots *s, uint32_t first)
+{
+    size_t n = 0;
+    for (; first != NIL && n <= MAX_SLOTS; first = chain_next(s, first))
+        n++;
+    return n;
+}
+#endif
+
 bool depot_put(struct depot *d, uint32_t first, unsigned cnt)
 {
     BPI_ASSERT(cnt > 0 && cnt <= DEPOT_CHAIN_MAX);
+    BPI_ASSERT(chain_len(d->slots, first) == cnt);
     struct slot *sl = slot_at(d->slots, first);
     sl->mag_count = cnt;
     /* Count first, so that idle is never under-counted (in_use = buffers -
@@ -56,6 +68,7 @@ uint32_t depot_take(struct depot *d, unsigned *cnt)
     if (i != NIL) {
         *cnt = slot_at(d->slots, i)->mag_count;
         BPI_ASSERT(*cnt > 0 && *cnt <= DEPOT_CHAIN_MAX);
+        BPI_ASSERT(chain_len(d->slots, i) == *cnt);
         /* In transit first, so that idle never dips. */
         depot_transit_begin(d, *cnt);
         at_fetch_sub_relaxed(&d->count, *cnt);

@@ -29,8 +29,10 @@ BPI_HIDDEN _Noreturn void bpi_assert_fail(const char *cond, const char *file,
                                           int line);
 #  define BPI_ASSERT(c) \
     ((c) ? (void)0 : bpi_assert_fail(#c, __FILE__, __LINE__))
+#  define BPI_DEBUG_ONLY(stmt) stmt
 #else
 #  define BPI_ASSERT(c) ((void)0)
+#  define BPI_DEBUG_ONLY(stmt) ((void)0)
 #endif
 
 /* Number of trailing zero bits of v > 0. */

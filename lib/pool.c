@@ -143,6 +143,7 @@ BPI_NOINLINE static bp_ref *hand_out_flags(const bp_pool *p, bp_buffer *b)
 static inline bp_ref *hand_out_plain(struct slot *sl)
 {
     bp_buffer *b = &sl->buf;
+    BPI_ASSERT(b->data != NULL && b->self.buffer == b);
     /* Relaxed: the slot became ours through an acquire pop, the handshake,
      * or allocation. */
     at_store_relaxed(&b->refcount, 1);
@@ -174,6 +175,7 @@ static bool reserve(bp_pool *p)
         if (refs_buffers(r) - 1 >= p->max)
             return false;
     while (!at_cas_weak_seq_cst(&p->refs, &r, r + 1));
+    BPI_ASSERT(refs_buffers(r + 1) - 1 <= p->max);
     return true;
 }
 
@@ -392,6 +394,8 @@ static bool cache_push(bp_pool *p, struct tcache *tc, struct slot *sl)
 void bpi_release_slow(bp_pool *p, bp_buffer *b)
 {
     struct slot *sl = slot_of(b);
+    BPI_ASSERT(b->pool == p && sl == slot_at(&p->slots, sl->idx));
+    BPI_ASSERT(at_load_relaxed(&b->refcount) <= 1);
     if (p->reset)
         p->reset(p->opaque, sl->buf.data, p->size);
     data_poison(p, sl);

@@ -265,6 +265,7 @@ static void thread_exit(void *unused)
 {
     (void)unused;
     uint32_t tid = bpi_tl_tid;
+    BPI_ASSERT(tid != 0 && tid < tid_cap);
     tl_state = TL_EXITING;
     bpi_tl_tid = 0;
     pthread_mutex_lock(&lock);
@@ -372,6 +373,7 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
     struct tcache *sel = NULL;
     size_t promised = 0;
     *count = 0;
+    BPI_ASSERT(!close || max == SIZE_MAX);
     if (!tp->cache_max)
         return NIL;
     /* 1. Claim the caches and post the request. */

@@ -126,7 +126,7 @@ static inline uint64_t tc_pops(struct tcache *tc)
 
 static inline void tc_set_n(struct tcache *tc, unsigned n)
 {
-    BPI_ASSERT(n <= CACHE_MAX);
+    BPI_ASSERT(n <= tc->pool->cache_max);
     uint64_t w = at_load_relaxed(&tc->np);
     at_store_relaxed(&tc->np, (w & ~(uint64_t)NP_N) | n);
 }
@@ -175,7 +175,8 @@ static inline bool tc_enter(struct tcache *tc)
 /* In the section, with np's n < cap: caches sl on top. */
 static inline void tc_put(struct tcache *tc, struct slot *sl, uint64_t np)
 {
-    BPI_ASSERT((np & NP_N) < CACHE_MAX);
+    BPI_ASSERT((np & NP_N) < tc->pool->cache_max);
+    BPI_ASSERT(sl->buf.pool != NULL && sl->buf.data != NULL);
     tc->items[np & NP_N] = sl;
     at_store_relaxed(&tc->np, np + 1);
 }
@@ -184,7 +185,7 @@ static inline void tc_put(struct tcache *tc, struct slot *sl, uint64_t np)
  * released) and counts the get. */
 static inline struct slot *tc_take(struct tcache *tc, uint64_t np)
 {
-    BPI_ASSERT((np & NP_N) > 0 && (np & NP_N) <= CACHE_MAX);
+    BPI_ASSERT((np & NP_N) > 0 && (np & NP_N) <= tc->pool->cache_max);
     /* A 64-bit index: n - 1 folds into the load's displacement. */
     struct slot *sl = tc->items[(np & NP_N) - 1];
     at_store_relaxed(&tc->np, np - 1 + NP_POP);
@@ -236,6 +237,7 @@ static inline struct tcache *tc_mine(struct tc_pool *tp)
 {
     /* Acquire: a bigger copy of the array is complete before it is
      * published (one plain load on x86-64). */
+    BPI_ASSERT(bpi_tl_tid < tp->cap);
     return at_load_acquire(&tp->arr)[bpi_tl_tid];
 }
 

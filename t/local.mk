@@ -58,3 +58,13 @@ EXTRA_DIST += t/iso-c11.sh
 check_PROGRAMS += t/test_signal
 TESTS += t/test_signal
 t_test_signal_LDADD = lib/libbufpool.la
+# Debug builds (--enable-debug): the assertions are really there.
+check_PROGRAMS += t/test_debug
+TESTS += t/test_debug
+t_test_debug_LDADD = lib/libbufpool.la
+if DEBUG
+bp_debug_build = yes
+else
+bp_debug_build = no
+endif
+AM_TESTS_ENVIRONMENT += BP_DEBUG_BUILD=$(bp_debug_build); export BP_DEBUG_BUILD;
