@@ -109,13 +109,19 @@ static size_t chain_drain(bp_pool *p, uint32_t first, size_t cnt)
 
 /* ---- lifetime -------------------------------------------------------------- */
 
+/* Frees the pool's own memory (its buffers' data is already gone). */
+static void pool_free_parts(bp_pool *p)
+{
+    tc_pool_fini(&p->caches);
+    slots_fini(&p->slots);
+    free(p);
+}
+
 static void pool_destroy(bp_pool *p)
 {
     void (*pool_free)(void *) = p->pool_free;
     void *opaque = p->opaque;
-    tc_pool_fini(&p->caches);
-    slots_fini(&p->slots);
-    free(p);
+    pool_free_parts(p);
     if (pool_free)
         pool_free(opaque);
 }
@@ -521,24 +527,17 @@ static unsigned cache_size(const bp_pool_config *c, size_t alloc_size)
                                                          : (unsigned)fit;
 }
 
-bp_pool *bp_pool_new(const bp_pool_config *user_cfg)
+/* A pool from a checked config, with no buffer yet.  NULL when out of
+ * memory. */
+static bp_pool *pool_make(const bp_pool_config *cfg)
 {
-    bp_pool_config c, *cfg = &c;
-    const char *why;
-    int e = config_load(user_cfg, cfg, &why);
-    if (e < 0) {
-        errno = -e;
-        return NULL;
-    }
     size_t align = cfg->align ? cfg->align : 64;
     if (align < sizeof(void *))
         align = sizeof(void *);
     tc_init_once();
     bp_pool *p = bpi_aligned_alloc(alignof(bp_pool), sizeof(*p));
-    if (!p) {
-        errno = ENOMEM;
+    if (!p)
         return NULL;
-    }
     memset(p, 0, sizeof(*p));
     p->size = cfg->size;
     p->align = align;
@@ -559,44 +558,57 @@ bp_pool *bp_pool_new(const bp_pool_config *user_cfg)
     if (tc_pool_init(&p->caches, cache_size(cfg, p->alloc_size), fast,
                      &p->depot) < 0) {
         free(p);
-        errno = ENOMEM;
         return NULL;
     }
     stats_init(&p->stats, &p->refs, &p->depot, &p->caches);
     atomic_init(&p->refs, 1);
+    return p;
+}
 
-    /* min_buffers go to the depot in chains of at most DEPOT_CHAIN_MAX. */
-    uint32_t first = NIL;
-    unsigned cnt = 0;
-    for (size_t k = 0; k < cfg->min_buffers; k++) {
+/* Allocates n buffers into the depot of a pool no other thread knows yet.
+ * 0, or a negative errno after freeing what it made. */
+static int prefill(bp_pool *p, size_t n)
+{
+    uint32_t all = NIL;
+    for (size_t k = 0; k < n; k++) {
         struct slot *sl = slot_make(p, NULL);
-        e = sl ? data_fill(p, sl) : -ENOMEM;
+        int e = sl ? data_fill(p, sl) : -ENOMEM;
         if (e < 0) {
-            int err = -e;
-            if (sl)
-                slots_free(&p->slots, sl);
-            /* Free what we made; the user's pool_free is not called. */
-            if (cnt)
-                depot_put(&p->depot, first, cnt);
-            p->pool_free = NULL;
-            bp_pool *q = p;
-            bp_pool_uninit(&q);
-            errno = err;
-            return NULL;
+            chain_drain(p, all, k);
+            return e;
         }
-        at_fetch_add_relaxed(&p->refs, 1);
-        stats_count(&p->stats.allocs);
         data_poison(p, sl);
-        chain_link(sl, first);
-        first = sl->idx;
-        if (++cnt == DEPOT_CHAIN_MAX) {
-            depot_put(&p->depot, first, cnt);
-            first = NIL;
-            cnt = 0;
-        }
+        chain_link(sl, all);
+        all = sl->idx;
     }
-    if (cnt)
-        depot_put(&p->depot, first, cnt);
+    at_store_relaxed(&p->refs, 1 + (uint64_t)n);
+    at_store_relaxed(&p->stats.allocs, n);
+    depot_put_chain(&p->depot, all);
+    return 0;
+}
+
+/* Check, allocate, prefill; a failure unwinds what was made (the user's
+ * pool_free is not called). */
+bp_pool *bp_pool_new(const bp_pool_config *user_cfg)
+{
+    bp_pool_config cfg;
+    const char *why;
+    int e = config_load(user_cfg, &cfg, &why);
+    if (e < 0) {
+        errno = -e;
+        return NULL;
+    }
+    bp_pool *p = pool_make(&cfg);
+    if (!p) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    e = prefill(p, cfg.min_buffers);
+    if (e < 0) {
+        pool_free_parts(p);
+        errno = -e;
+        return NULL;
+    }
     return p;
 }
 
