@@ -29,8 +29,9 @@ struct tcache bpi_tc_none = {
  * a pool or exits, and around fork(). */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tc_pool *pools;
-static uint64_t *tid_used;         /* bitmap; bit 0 (no number) always set */
-static uint32_t tid_words;         /* of tid_used */
+static uint64_t tid_first = 1;     /* the first 64 numbers' bits */
+static uint64_t *tid_used = &tid_first;  /* bit 0 (no number) always set */
+static uint32_t tid_words = 1;     /* of tid_used */
 static uint32_t tid_cap = TC_INLINE;   /* every pool's cap is at least this */
 static pthread_key_t exit_key;
 static int exit_key_ok;
@@ -213,12 +214,14 @@ static uint32_t tid_take(void)
     while (w < tid_words && tid_used[w] == UINT64_MAX)
         w++;
     if (w == tid_words) {
-        uint32_t nw = tid_words ? 2 * tid_words : 1;
-        uint64_t *u = realloc(tid_used, nw * sizeof(*u));
+        uint32_t nw = 2 * tid_words;
+        uint64_t *u = bpi_malloc(nw * sizeof(*u));
         if (!u)
             return 0;
-        memset(u + tid_words, 0, (nw - tid_words) * sizeof(*u));
-        u[0] |= 1;             /* 0 is "no number" */
+        memset(u, 0, nw * sizeof(*u));
+        memcpy(u, tid_used, tid_words * sizeof(*u));
+        if (tid_used != &tid_first)
+            free(tid_used);
         tid_used = u;
         tid_words = nw;
     }
@@ -309,13 +312,11 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-    if (tid_words) {
-        memset(tid_used, 0, tid_words * sizeof(tid_used[0]));
-        tid_used[0] = 1;
-        uint32_t me = bpi_tl_tid;
-        if (me)
-            tid_used[me / 64] |= (uint64_t)1 << (me % 64);
-    }
+    memset(tid_used, 0, tid_words * sizeof(tid_used[0]));
+    tid_used[0] = 1;
+    uint32_t me = bpi_tl_tid;
+    if (me)
+        tid_used[me / 64] |= (uint64_t)1 << (me % 64);
     for (struct tc_pool *tp = pools; tp; tp = tp->next) {
         TC_FOR_EACH(tp, tc) {
             at_store_relaxed(&tc->busy, 0);
