@@ -115,7 +115,8 @@ struct trimmer {
     bp_pool *pool;
     size_t keep;
     atomic_int started, stop;
-    unsigned long trims, freed;
+    atomic_ulong trims;
+    unsigned long freed;
 };
 
 static void *trim_thread(void *arg)
@@ -165,7 +166,7 @@ static void test_trim_no_eagain(unsigned flags, size_t keep, const char *what)
     ok(eagain == 0 && other == 0,
        "%s: holding <= %d of %d buffers while another thread trims to %zu "
        "(%lu trims, %lu freed): %ld EAGAIN, %ld other failures", what,
-       HOLD, CAP, keep, t.trims, t.freed, eagain, other);
+       HOLD, CAP, keep, atomic_load(&t.trims), t.freed, eagain, other);
     if (keep >= CAP)
         is_u64(t.freed, 0, "%s: trim to %zu >= idle frees nothing", what,
                keep);

@@ -92,7 +92,7 @@ static void *wave_thread(void *arg)
 {
     struct wave *w = arg;
     for (int k = 0; k < 2; k++) {
-        bp_ref *r = bp_pool_get(w->pools[k]);
+        bp_ref *r = bp_pool_get_timeout(w->pools[k], 10000000000);
         if (!r || r->size != 64)
             w->bad++;
         bp_unref(&r);
@@ -100,7 +100,11 @@ static void *wave_thread(void *arg)
     pthread_barrier_wait(w->bar);    /* all alive: numbers 1..150 */
     pthread_barrier_wait(w->bar);    /* pools[2] made meanwhile */
     for (int k = 0; k < 3; k++) {
-        bp_ref *a = bp_pool_get(w->pools[k]), *b = bp_pool_get(w->pools[k]);
+        /* pools[1] is capped at what the threads hold at most: a get there
+         * may meet the cap early while others collect (bufpool.h), so it
+         * waits instead. */
+        bp_ref *a = bp_pool_get_timeout(w->pools[k], 10000000000),
+               *b = bp_pool_get_timeout(w->pools[k], 10000000000);
         if (!a || !b)
             w->bad++;
         bp_unref(&b);
