@@ -147,16 +147,17 @@ void tc_flush(struct tcache *tc, unsigned k)
         chain_link(tc->items[i], tc->items[i + 1]->idx);
     chain_link(tc->items[k - 1], NIL);
     uint32_t first = tc->items[0]->idx;
-    /* The chain is counted in transit while it moves, so that a concurrent
-     * stats read cannot miss it; moving k keeps this cache's credit
-     * (n - lw, stats.c). */
-    depot_transit_begin(d, k);
     /* n is 0 while the rest moves down: a fork() child, which sees this
      * thread stopped anywhere, then finds a cache with fewer buffers,
-     * never one with a buffer twice (fork_child). */
+     * never one with a buffer twice (fork_child).  Meanwhile all n are
+     * counted in transit, so that a concurrent stats read never misses
+     * them (the chain until it reaches the depot); moving k keeps this
+     * cache's credit (n - lw, stats.c). */
+    depot_transit_begin(d, n);
     tc_set_n(tc, 0);
     memmove(tc->items, tc->items + k, (n - k) * sizeof(tc->items[0]));
     tc_set_n(tc, n - k);
+    depot_transit_end(d, n - k);
     tc_set_lw(tc, at_load_relaxed(&tc->lw) - k);
     bool put = depot_put(d, first, k);
     BPI_ASSERT(put);   /* in the section: uninit has not closed the depot */
@@ -421,19 +422,19 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
         unsigned n = tc_n(tc), m = n;
         if (m > max - *count)
             m = (unsigned)(max - *count);
-        /* In transit before they leave the cache: idle is never
-         * under-counted. */
-        depot_transit_begin(tp->depot, m);
+        /* As in tc_flush: all n in transit before they leave the cache
+         * (idle is never under-counted), n 0 while the rest moves down.
+         * The victim keeps its credit (n - lw, stats.c). */
+        depot_transit_begin(tp->depot, n);
         for (unsigned i = 0; i < m; i++) {
             chain_link(tc->items[i], first);
             first = tc->items[i]->idx;
         }
         *count += m;
-        /* As in tc_flush: n is 0 while the rest moves down.  The victim
-         * keeps its credit (n - lw, stats.c). */
         tc_set_n(tc, 0);
         memmove(tc->items, tc->items + m, (n - m) * sizeof(tc->items[0]));
         tc_set_n(tc, n - m);
+        depot_transit_end(tp->depot, n - m);
         tc_set_lw(tc, at_load_relaxed(&tc->lw) - m);
         /* Release: our changes to items happen-before the owner's next
          * critical section (it loads a gate or req with acquire). */

@@ -1,13 +1,14 @@
 /* A capped pool at its edges (issue 11): a waiter sleeps instead of
  * spinning, an INT64_MAX timeout waits for ever, trim never makes a get
  * fail while buffers are idle, and neither peak_in_use nor in_use + idle
- * ever exceeds max_buffers. */
+ * ever exceeds max_buffers; in_use does not grow while a cache flushes. */
 #include "config.h"
 
 #include <bufpool.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -252,6 +253,83 @@ static void test_peak_at_cap(size_t max, int hold, unsigned flags,
     bp_pool_uninit(&p);
 }
 
+/* ---- in_use while a cache flushes ----------------------------------------- */
+
+/* A producer gets buffers and hands them through a ring of RING to a
+ * consumer that releases them: the consumer's cache fills and flushes half
+ * of itself to the depot every 32 releases while the producer, taking
+ * chains from the depot, recomputes in_use (peak_check) from the shards.
+ * At most RING + 2 buffers are out at once. */
+enum { RING = 16 };
+
+struct pipe {
+    bp_pool *pool;
+    bp_ref *ring[RING];
+    atomic_ulong head, tail;
+    atomic_int stop;
+};
+
+static void *producer(void *arg)
+{
+    struct pipe *q = arg;
+    unsigned long h = 0;
+    while (!atomic_load_explicit(&q->stop, memory_order_relaxed)) {
+        if (h - atomic_load_explicit(&q->tail, memory_order_acquire) == RING) {
+            sched_yield();
+            continue;
+        }
+        q->ring[h % RING] = bp_pool_get(q->pool);
+        atomic_store_explicit(&q->head, ++h, memory_order_release);
+    }
+    return NULL;
+}
+
+static void *consumer(void *arg)
+{
+    struct pipe *q = arg;
+    unsigned long t = 0;
+    for (;;) {
+        if (atomic_load_explicit(&q->head, memory_order_acquire) == t) {
+            if (atomic_load_explicit(&q->stop, memory_order_relaxed))
+                break;
+            sched_yield();
+            continue;
+        }
+        bp_unref(&q->ring[t % RING]);
+        atomic_store_explicit(&q->tail, ++t, memory_order_release);
+    }
+    return NULL;
+}
+
+static void test_in_use_while_flushing(void)
+{
+    enum { MOST = RING + 2 };
+    static struct pipe q;
+    q.pool = bp_pool_new(&BP_POOL_CONFIG(.size = 64));
+    pthread_t pt, ct;
+    pthread_create(&pt, NULL, producer, &q);
+    pthread_create(&ct, NULL, consumer, &q);
+    size_t worst = 0;
+    int64_t end = now_ns() + 300000000;
+    while (now_ns() < end) {
+        bp_pool_stats st = BP_POOL_STATS_INIT;
+        bp_pool_get_stats(q.pool, &st);
+        if (st.in_use > worst)
+            worst = st.in_use;
+        usleep(100);
+    }
+    atomic_store(&q.stop, 1);
+    pthread_join(pt, NULL);
+    pthread_join(ct, NULL);
+    bp_pool_stats st = BP_POOL_STATS_INIT;
+    bp_pool_get_stats(q.pool, &st);
+    ok(worst <= MOST && st.peak_in_use <= MOST,
+       "producer -> ring of %d -> consumer, whose cache keeps flushing: "
+       "in_use <= %zu, peak_in_use %zu (<= %d), %llu gets", RING, worst,
+       st.peak_in_use, MOST, (unsigned long long)st.gets);
+    bp_pool_uninit(&q.pool);
+}
+
 int main(void)
 {
 #ifdef RUSAGE_THREAD
@@ -265,6 +343,7 @@ int main(void)
     test_trim_no_eagain(0, 2, "cached pool");
     test_trim_no_eagain(BP_POOL_NO_CACHE, 8, "BP_POOL_NO_CACHE");
     test_trim_no_eagain(BP_POOL_NO_CACHE, 2, "BP_POOL_NO_CACHE");
+    test_in_use_while_flushing();
     test_peak_at_cap(4, 2, 0, "cached pool");
     test_peak_at_cap(64, 33, 0, "cached pool");
     test_peak_at_cap(4, 2, BP_POOL_NO_CACHE, "BP_POOL_NO_CACHE");
