@@ -12,12 +12,9 @@ _Static_assert((uint64_t)64 * ((1u << NSEG) - 1) == BP_POOL_MAX_BUFFERS,
 _Static_assert(BP_POOL_MAX_BUFFERS < TS_CLOSED, "slot numbers below CLOSED");
 _Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
 
-/* Fresh slot numbers are handed to a thread in runs of SLOT_RUN, so that
- * slots of buffers made by different threads are not neighbours: hardware
- * prefetchers follow a thread's stride into the next slots, and when those
- * were another thread's, the line moved between cores on every get and
- * release of both (two threads on one pool ran at half the speed of two
- * threads on two pools). */
+/* Fresh slot numbers go to a thread in runs of SLOT_RUN, so that slots of
+ * buffers made by different threads are not neighbours (DESIGN.md, "Slot
+ * runs": prefetchers). */
 #define SLOT_RUN 16
 _Static_assert(64 % SLOT_RUN == 0 && MAX_SLOTS % SLOT_RUN == 0,
                "a run never crosses a segment or the end");

@@ -16,10 +16,12 @@
  * owner's store is seq_cst instead.
  *
  * The fast paths (pool.h) test one "gate" word instead of req: a get pops
- * while n > floor, a release pushes while n < cap; a remote closes both
- * right after setting req (tc_block) and opens them before clearing it.
+ * while n > floor (max(lw, 0), stats.h), a release pushes while n < cap
+ * (cache_max); a remote closes both right after setting req (tc_block)
+ * and opens them before clearing it; they stay closed in pools whose fast
+ * paths may not run.
  *
- *   0 <= n <= cap_max (the pool's cache_max) <= CACHE_MAX
+ *   0 <= n <= cache_max <= CACHE_MAX
  *   owner inside  =>  busy == 1;   remote inside  =>  req != REQ_NONE
  *   req != REQ_NONE after a heavy barrier  =>  the owner is not inside, or
  *                                              leaves without touching items
@@ -27,7 +29,7 @@
  * A thread finds its cache for a pool at arr[tid] of the pool, where
  * tid is the thread's number (dense: the lowest free when the thread first
  * uses a pool, given back when it exits), so the lookup costs the same for
- * one pool or thousands.  An entry without a cache holds tc_none, whose
+ * one pool or thousands.  An entry without a cache holds bpi_tc_none, whose
  * gates are closed: the fast paths then take the general path, which makes
  * the cache (tc_lookup_slow).  A cache belongs to its (pool, tid) for the
  * pool's life: when a thread exits, its caches go to the depot and the
@@ -103,7 +105,8 @@ struct tc_pool {
  * only ("light mode"; see tc_begin). */
 BPI_HIDDEN extern int bpi_light;
 
-/* Decides bpi_light, once per process. */
+/* Once per process: decides bpi_light, makes the thread-exit key, installs
+ * the fork handlers. */
 BPI_HIDDEN void tc_init_once(void);
 
 /* ---- tcache.np: n and the count of gets ----------------------------------
