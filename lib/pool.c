@@ -24,7 +24,7 @@
  * idle and drops the handle; a later release finds its cache or the depot
  * closed and frees its buffer itself; whoever drops refs to 0 destroys the
  * pool.  A releaser never touches the pool after leaving its critical
- * section or after a successful depot push.
+ * section or after a successful depot push, unless it pinned it first.
  * Rationale, memory orders, measurements: docs/DESIGN.md. */
 #include "config.h"
 
