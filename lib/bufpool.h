@@ -20,7 +20,9 @@
  *   bp_pool_get(), bp_pool_get_timeout(), bp_pool_trim() and
  *   bp_pool_get_stats(), and bp_unref() of buffers obtained from it, are
  *   safe to call concurrently.  bp_pool_get() and releasing a pool buffer take
- *   no lock.
+ *   no lock, except a thread's first use of a pool (which makes its cache
+ *   for that pool under a process-wide mutex, also taken by bp_pool_new(),
+ *   bp_pool_uninit(), the destruction of a pool and a thread's exit).
  * - bp_pool_uninit() may run while other threads still hold and release the
  *   pool's buffers, but no thread may call bp_pool_get*(), bp_pool_trim() or
  *   bp_pool_get_stats() on that pool concurrently with or after it.
@@ -28,7 +30,7 @@
  *   bp_pool_get*(), concurrently with itself; reset may be called from any
  *   thread that drops the last reference of a pool buffer; pool_free is
  *   called exactly once, from the thread that made the pool go away.  None
- *   of them is called while the pool holds a lock (it has none).
+ *   of them is called while the library holds a lock.
  *
  * Async-signal safety
  * -------------------
