@@ -447,6 +447,14 @@ void bpi_pool_release(bp_buffer *b)
 #define CONFIG_V0_SIZE (offsetof(bp_pool_config, pool_free) + \
                         sizeof(((bp_pool_config *)0)->pool_free))
 
+/* The alignment a pool's own allocation uses: 64 by default, at least a
+ * pointer's (posix_memalign). */
+static size_t effective_align(const bp_pool_config *c)
+{
+    size_t align = c->align ? c->align : 64;
+    return align < sizeof(void *) ? sizeof(void *) : align;
+}
+
 /* Copies the caller's config (struct_size bytes of it) into *out, with the
  * fields it does not have 0, and checks it.  0, or a negative errno with *why
  * set (see bp_pool_config_check). */
@@ -492,7 +500,7 @@ static int config_load(const bp_pool_config *cfg, bp_pool_config *out,
         *why = "min_buffers is above BP_POOL_MAX_BUFFERS";
     else if (c->max_buffers && c->min_buffers > c->max_buffers)
         *why = "min_buffers is above max_buffers";
-    else if (c->size > SIZE_MAX - ((c->align ? c->align : 64) - 1)) {
+    else if (c->size > SIZE_MAX - (effective_align(c) - 1)) {
         *why = "size is too large to allocate";
         e = -ENOMEM;
     } else
@@ -531,9 +539,7 @@ static unsigned cache_size(const bp_pool_config *c, size_t alloc_size)
  * memory. */
 static bp_pool *pool_make(const bp_pool_config *cfg)
 {
-    size_t align = cfg->align ? cfg->align : 64;
-    if (align < sizeof(void *))
-        align = sizeof(void *);
+    size_t align = effective_align(cfg);
     tc_init_once();
     bp_pool *p = bpi_aligned_alloc(alignof(bp_pool), sizeof(*p));
     if (!p)

@@ -62,8 +62,9 @@ static void test_exit_returns_cache(void)
 
 static void test_many_threads(void)
 {
-    /* 200 short-lived threads, one after another: caches are handed back
-     * and adopted, so the pool does not grow. */
+    /* 200 short-lived threads, one after another: each exit hands the
+     * cache back and the next thread, which gets the same number, reuses
+     * it, so the pool does not grow. */
     bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64));
     for (int t = 0; t < 200; t++) {
         struct job j = { p, 5, { 0 } };
