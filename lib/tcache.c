@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "tcache.h"
+#include "checkers.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +45,8 @@ static void fork_child(void);
 
 static void init(void)
 {
+    /* The caches are the library's own memory (checkers.h). */
+    ck_internal(&bpi_tc_none, sizeof(bpi_tc_none));
     bpi_light = bpi_heavy_barrier_init();
     exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
@@ -191,6 +194,7 @@ static bool arrays_grow(struct tc_pool *tp, uint32_t cap, bool more)
         struct tc_array *a = bpi_malloc(sizeof(*a) + cap * sizeof(a->tc[0]));
         if (!a)
             return false;
+        ck_internal(a, sizeof(*a) + cap * sizeof(a->tc[0]));
         struct tcache **from = at_load_relaxed(&tp->arr);
         uint32_t k = 0;
         for (; k < tp->cap; k++)
@@ -339,6 +343,7 @@ static struct tcache *cache_new(struct tc_pool *tp)
     if (!tc)
         return NULL;
     memset(tc, 0, sizeof(*tc));
+    ck_internal(tc, sizeof(*tc));
     bool fast = tp->fast && tp->cache_max;
     atomic_init(&tc->cap, fast ? tp->cache_max : 0);
     atomic_init(&tc->floor, fast ? 0 : FLOOR_CLOSED);
