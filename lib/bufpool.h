@@ -187,9 +187,10 @@ typedef struct bp_pool bp_pool;
 typedef bp_ref *(*bp_alloc_fn)(void *opaque, size_t size);
 
 #define BP_POOL_ZERO     (1u << 0) /* every buffer handed out is zero-filled */
-#define BP_POOL_POISON   (1u << 1) /* released buffers are filled with 0xA5,
-                                      and poisoned for AddressSanitizer in
-                                      ASan builds */
+#define BP_POOL_POISON   (1u << 1) /* new and released buffers are filled
+                                      with 0xA5 (under a memory checker
+                                      every pool's idle buffers are
+                                      no-access too: see Checkers above) */
 #define BP_POOL_NO_CACHE (1u << 2) /* no per-thread cache: every get and
                                       release goes through the pool's shared
                                       store (cache must be 0) */
@@ -291,6 +292,9 @@ bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
 /* Takes a buffer from the pool: an idle one if there is any (on one thread,
  * the one it released last), else a new one.  Never blocks.  The ref's data
  * and size are the whole buffer (size == the pool's size); its refcount is 1.
+ * Its contents are zero for BP_POOL_ZERO pools, 0xA5 bytes for
+ * BP_POOL_POISON pools, and else unspecified: what the last user left, or
+ * uninitialised (memcheck calls them undefined).
  * Returns NULL with errno:
  *   EINVAL  pool NULL;
  *   EAGAIN  max_buffers are allocated and none is idle (while other

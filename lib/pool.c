@@ -243,6 +243,7 @@ static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
         slots_free(&p->slots, sl);
         goto undo;
     }
+    data_idle(p, sl);   /* as a reused one: POISON fills it */
     stats_count(&p->stats.allocs);
     stats_count(&p->stats.get_allocs);
     peak_check(&p->stats, tc);
