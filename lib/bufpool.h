@@ -72,6 +72,37 @@
  *   other than 0 before the first pool is made, every get and release takes
  *   the general path instead (same results; a get+release pair costs about
  *   2.5 times as much, 17 ns instead of 7 ns on a 2-core x86-64 VM).
+ * - BUFPOOL_CHECK=nocache: every bp_pool_get*() allocates a new buffer
+ *   (with the alloc callback, if any) and the last bp_unref() of a pool
+ *   buffer frees it, so that any checker sees plain allocations and frees
+ *   (as GLib's G_SLICE=always-malloc does); min_buffers are not made, and
+ *   the statistics count every get as an allocation.  Read once, when the
+ *   library makes or drops its first buffer or pool.  Words are separated
+ *   by commas; an unknown one is reported on stderr.
+ *
+ * Checkers
+ * --------
+ * Programs linked with the library as installed can be checked as they
+ * are, with no flag and no suppression file:
+ * - ThreadSanitizer (the program built with -fsanitize=thread), valgrind's
+ *   helgrind and DRD know the pool's order: every holder's accesses to a
+ *   buffer happen before its last bp_unref() (and the reset callback
+ *   there), which happens before the get that hands the buffer out again,
+ *   on any thread, and before bp_pool_trim() or bp_pool_uninit() frees
+ *   it.  Correct programs get no report.  The pool tells them so for each
+ *   buffer alone, so a race between two holders of a buffer is still
+ *   reported.
+ * - valgrind's memcheck and AddressSanitizer (the program built with
+ *   -fsanitize=address): a pool's idle buffers are no-access, so a use
+ *   after release is reported; a buffer handed out is undefined to
+ *   memcheck, as malloc's (what the last user left is no promise), and
+ *   defined for BP_POOL_ZERO and BP_POOL_POISON pools.
+ *
+ * The library finds them when the program runs (the sanitizer's run-time
+ * library in the program, the valgrind tool); without them nothing is
+ * paid.  Under one, every get and release takes the general path, and
+ * under a race detector pools keep no per-thread caches.  For other
+ * checkers, BUFPOOL_CHECK=nocache (above).
  */
 #ifndef BUFPOOL_H
 #define BUFPOOL_H
