@@ -1,5 +1,6 @@
 /* A pipeline of 8 threads on two capped pools, correct by bufpool's
- * contract: 2 producers take a frame (a reset callback clears its header
+ * contract: the two pools are made by two threads at once (the process's
+ * first); 2 producers take a frame (a reset callback clears its header
  * on every return) and a side buffer (BP_POOL_ZERO) with
  * bp_pool_get_timeout and fill them; 2 workers check them and share each
  * frame with bp_dup between 2 queues; 3 consumers read the frames and drop
@@ -176,14 +177,32 @@ static void *trimmer(void *arg)
     return NULL;
 }
 
+static void *make_frames(void *arg)
+{
+    (void)arg;
+    frames = bp_pool_new(&BP_POOL_CONFIG(.size = FRAME, .max_buffers = 12,
+                                         .reset = reset_header));
+    return NULL;
+}
+
+static void *make_sides(void *arg)
+{
+    (void)arg;
+    sides = bp_pool_new(&BP_POOL_CONFIG(.size = SIDE, .max_buffers = 12,
+                                        .flags = BP_POOL_ZERO));
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
         n_frames = (unsigned)strtoul(argv[1], NULL, 10);
-    frames = bp_pool_new(&BP_POOL_CONFIG(.size = FRAME, .max_buffers = 12,
-                                         .reset = reset_header));
-    sides = bp_pool_new(&BP_POOL_CONFIG(.size = SIDE, .max_buffers = 12,
-                                        .flags = BP_POOL_ZERO));
+    /* The process's first pools, made by two threads at once. */
+    pthread_t mk[2];
+    pthread_create(&mk[0], NULL, make_frames, NULL);
+    pthread_create(&mk[1], NULL, make_sides, NULL);
+    pthread_join(mk[0], NULL);
+    pthread_join(mk[1], NULL);
     if (!frames || !sides) {
         perror("bp_pool_new");
         return 1;
