@@ -38,6 +38,7 @@
 #define BUFPOOL_TCACHE_H
 
 #include "depot.h"
+#include "ring.h"
 
 #include <limits.h>
 #include <stdalign.h>
@@ -60,6 +61,17 @@ struct tcache {
     atomic_uint      floor, cap;     /* the fast paths' gates */
     _Atomic int64_t  lw;             /* peak mark (stats.c) */
     struct slot     *items[CACHE_MAX];  /* idle buffers, oldest first */
+    /* The owner's, on its slow paths (a remote reads cap_open only while
+     * it excludes the owner). */
+    unsigned         cap_open;       /* the cap gate's value when no request
+                                        is pending: 0 while the owner only
+                                        releases (its releases then go to
+                                        its ring) */
+    uint64_t         pops_seen;      /* tc_pops at the last overflow */
+    struct ring     *src;            /* the ring the last claim came from */
+    _Atomic uint64_t xin, xout;      /* claimed buffers on their way into
+                                        items (stats.c) */
+    _Atomic(struct ring *) ring;     /* made by the owner, read by all */
     /* Cold. */
     alignas(64) atomic_uint rbusy;   /* one remote at a time */
     struct tc_pool  *pool;
@@ -88,7 +100,13 @@ struct tc_pool {
     /* Read-mostly. */
     uint32_t         cap;            /* of arr (> every thread number) */
     unsigned         cache_max;      /* 0: no caches (BP_POOL_NO_CACHE) */
-    bool             fast;           /* the fast paths are used (gates open) */
+    unsigned         claim_max;      /* most buffers one claim takes */
+    bool             fast;           /* the fast paths may be used */
+    /* Set once a get meets max_buffers: no thread caches the pool's buffers
+     * in its items any more (cap_open 0 everywhere), so that every idle
+     * buffer is in a ring or the depot, where a get at the cap finds it
+     * without a handshake; the gates stay closed (pool.c, enter_shared). */
+    atomic_bool      shared;
     bool             closed;         /* no new caches (under the lock) */
     _Atomic(struct tcache *) registry;   /* every cache, push-only */
     struct depot    *depot;
@@ -264,9 +282,10 @@ static inline struct tcache *tc_lookup(struct tc_pool *tp)
 
 /* Sets up the caches of a new pool and lists it.  fast: the pool has no
  * per-buffer work; its fast paths are then used where they may be (light
- * mode, or TSan).  0 or -ENOMEM. */
+ * mode, or TSan).  claim_max: see claim() in pool.c.  0 or -ENOMEM. */
 BPI_HIDDEN int tc_pool_init(struct tc_pool *tp, unsigned cache_max,
-                            bool fast, struct depot *depot);
+                            unsigned claim_max, bool fast,
+                            struct depot *depot);
 
 /* No new caches: the pool is being uninitialised. */
 BPI_HIDDEN void tc_pool_close(struct tc_pool *tp);
@@ -277,17 +296,23 @@ BPI_HIDDEN void tc_pool_fini(struct tc_pool *tp);
 /* Owner, in the section: moves the k oldest idle buffers to the depot. */
 BPI_HIDDEN void tc_flush(struct tcache *tc, unsigned k);
 
-/* Owner, in the section, with the cache empty: caches the chain first (at
- * most cache_max of it); returns the rest. */
-BPI_HIDDEN uint32_t tc_fill(struct tcache *tc, uint32_t first);
+/* Owner, in the section: lets its releases be cached in items (up to
+ * cache_max): it gets from the pool.  Not in a shared pool. */
+BPI_HIDDEN void tc_open_cap(struct tcache *tc);
 
-/* Remote: takes up to max idle buffers (the oldest of each cache) from
- * the caches other than self (all when self is NULL) into one chain;
- * returns it, *count its length.  all: also caches that look empty (a
- * waiter must not miss a buffer released just now); else those are
- * skipped.  close: marks every cache REQ_CLOSED (max must be SIZE_MAX). */
-BPI_HIDDEN uint32_t tc_collect(struct tc_pool *tp, struct tcache *self,
-                               bool close, bool all, size_t max,
-                               size_t *count);
+/* Owner, in the section: caches nothing in items from now on (what they
+ * hold stays). */
+BPI_HIDDEN void tc_close_cap(struct tcache *tc);
+
+/* The owner's ring, made on first use; NULL when out of memory. */
+BPI_HIDDEN struct ring *tc_ring(struct tcache *tc);
+
+/* Remote: takes up to max idle buffers from the caches' items (the oldest
+ * of each) into one chain; returns it, *count its length.  all: also
+ * caches that look empty; else those are skipped.  close: marks every
+ * cache REQ_CLOSED and takes what its ring holds too (max must be
+ * SIZE_MAX).  In a shared pool it leaves every cache's cap_open 0. */
+BPI_HIDDEN uint32_t tc_collect(struct tc_pool *tp, bool close, bool all,
+                               size_t max, size_t *count);
 
 #endif
