@@ -1,25 +1,29 @@
 /* pool.c - the buffer pool: the policy on top of its parts.
  *
  * A pool's buffers live in slots (slots.h).  Idle ones wait in a cache per
- * (thread, pool) (tcache.h) or in the depot shared by all threads (depot.h).
- *   get:     this thread's cache; else a chain from the depot (the rest
- *            fills the cache); else, at max_buffers only, the other
- *            threads' caches (tc_collect); else a new buffer; else EAGAIN,
- *            or wait (waitq.h) in bp_pool_get_timeout.
- *   release: this thread's cache; a full cache first moves its oldest half
- *            to the depot; without a usable cache, the depot.
- *   trim:    take from the depot, then the caches, only what it frees.
+ * (thread, pool) (tcache.h): its items, private to the thread, and its
+ * ring (ring.h), which any thread claims from; or in the depot shared by
+ * all threads (depot.h).
+ *   get:     this thread's items; else claim from its ring, the ring it
+ *            last claimed from, take a chain from the depot, claim from
+ *            any ring; else, at max_buffers, once, make the pool shared
+ *            and look again; else a new buffer; else EAGAIN, or wait
+ *            (waitq.h) in bp_pool_get_timeout.
+ *   release: this thread's items while it also gets (cap_open), else its
+ *            ring; without a usable cache, the depot.
+ *   trim:    the depot, then the rings, then the items, only what it frees.
  *   uninit:  collect the caches and the depot, close them, free it all.
  * Invariants (exact at rest; stats.h says how they are read under way):
  *   refs_buffers(refs) == allocated + 1 (the handle) + allocations under way
- *   allocated == in_use + sum(cache n) + depot count + in transit
+ *   allocated == in_use + sum(items n + ring count) + depot + in transit
  *   max_buffers > 0  =>  refs_buffers(refs) - 1 <= max_buffers, always
- *   allocated <= peak_in_use + threads * cache_max   (without trim)
- * The fast paths (bp_pool_get below, pool_release in pool.h) are a cache
- * pop and push without a call, a fence or an atomic read-modify-write, for
- * pools without per-buffer work (ZERO, POISON, reset) where the heavy
- * barrier works (tcache.h: their gates stay closed otherwise); everything
- * else takes the general path, which does the same through tc_enter.
+ *   shared  =>  every cache's cap_open == 0 (no idle buffer in items)
+ *   a get allocates only when the rings and the depot looked empty
+ * The fast paths (bp_pool_get below, pool_release in pool.h) are a pop
+ * and push of the items without a call, a fence or an atomic
+ * read-modify-write, where the gates are open (tcache.h); everything else
+ * takes the general path, which does the same through tc_enter.  A get
+ * writes nothing to the slot: an idle buffer's ref is ready as it is.
  * Lifetime: bp_pool_uninit closes the caches and the depot, frees what was
  * idle and drops the handle; a later release finds its cache or the depot
  * closed and frees its buffer itself; whoever drops refs to 0 destroys the

@@ -1,13 +1,17 @@
 /* tcache.h - per-thread caches of idle buffers.
  *
  * Each thread that gets or releases a pool's buffers has a cache for that
- * pool: an array of up to cache_max slots that its owner uses with plain
- * loads and stores (no atomic read-modify-write, no shared cache line),
- * inside a critical section marked by `busy`.  Get pops the most recently
- * released buffer (LIFO, cache-warm); release pushes.
+ * pool: `items`, an array of up to cap_open (<= cache_max) slots that its
+ * owner uses with plain loads and stores (no atomic read-modify-write, no
+ * shared cache line), inside a critical section marked by `busy`; and a
+ * ring (ring.h) of what it released beyond them, which any thread claims
+ * from.  Get pops the most recently released buffer (LIFO, cache-warm);
+ * release pushes.  cap_open is 0 while the owner only releases (a new
+ * cache, or one whose items overflowed twice without a get between) and in
+ * a shared pool: its releases then go to the ring (pool.c, cache_put).
  *
- * Other threads ("remotes": a getter at the cap, trim, uninit) take a
- * cache's buffers through a handshake (Dekker with an asymmetric fence):
+ * Other threads ("remotes": a pool turning shared, trim, uninit) take the
+ * buffers of a cache's items through a handshake (Dekker with an asymmetric fence):
  * the owner stores busy = 1, then loads req; a remote stores req, then runs
  * a heavy barrier (membarrier: every running thread of the process executes
  * a full fence) and loads busy.  Either the owner sees req and leaves the
@@ -17,11 +21,11 @@
  *
  * The fast paths (pool.h) test one "gate" word instead of req: a get pops
  * while n > floor (max(lw, 0), stats.h), a release pushes while n < cap
- * (cache_max); a remote closes both right after setting req (tc_block)
+ * (cap_open); a remote closes both right after setting req (tc_block)
  * and opens them before clearing it; they stay closed in pools whose fast
- * paths may not run.
+ * paths may not run, and in shared pools.
  *
- *   0 <= n <= cache_max <= CACHE_MAX
+ *   0 <= n <= cache_max <= CACHE_MAX,  cap_open in {0, cache_max}
  *   owner inside  =>  busy == 1;   remote inside  =>  req != REQ_NONE
  *   req != REQ_NONE after a heavy barrier  =>  the owner is not inside, or
  *                                              leaves without touching items
@@ -32,8 +36,8 @@
  * one pool or thousands.  An entry without a cache holds bpi_tc_none, whose
  * gates are closed: the fast paths then take the general path, which makes
  * the cache (tc_lookup_slow).  A cache belongs to its (pool, tid) for the
- * pool's life: when a thread exits, its caches go to the depot and the
- * next thread with its number uses them.  Internal. */
+ * pool's life: when a thread exits, its items go to the depot, its caches
+ * close, and the next thread with its number uses them.  Internal. */
 #ifndef BUFPOOL_TCACHE_H
 #define BUFPOOL_TCACHE_H
 
