@@ -68,3 +68,7 @@ else
 bp_debug_build = no
 endif
 AM_TESTS_ENVIRONMENT += BP_DEBUG_BUILD=$(bp_debug_build); export BP_DEBUG_BUILD;
+# Hand-off between threads: releases reach the getters (issue 12).
+check_PROGRAMS += t/test_pool_handoff
+TESTS += t/test_pool_handoff
+t_test_pool_handoff_LDADD = lib/libbufpool.la
