@@ -17,7 +17,7 @@
  *   -DNOFULLCHECK     the ring's owner pushes without checking fullness
  *   -DNOREOPENCHECK   tc_open_cap opens the cap without re-closing it when
  *               a remote request is pending
- *   -DSELFENTER enter_shared as lib/pool.c has it at commit 30c3200: its own
+ *   -DSELFENTER enter_shared as first written: its own
  *               cache by tc_enter, skipped when a remote is using it
  *
  * Properties (assert): a buffer is handed out only when nobody holds it; the
@@ -61,7 +61,7 @@
                           which releases it (a pipeline) */
 #endif
 #ifndef LIGHT
-#define LIGHT 1        /* 1: light mode, the fast paths are used (tl_key
+#define LIGHT 1        /* 1: light mode, the fast paths are used (the gates
                           matches); 0: every get and release takes the
                           general path (no membarrier, or per-buffer work) */
 #endif
@@ -148,7 +148,7 @@ byte mlnk[CAP];
 byte refs;             /* pool->refs - 1: buffers allocated + reservations */
 byte nslots;           /* pool->nslots: slots (buffers) created */
 bit  shared;           /* pool->shared */
-bit  key = LIGHT;      /* pool->tl_key matches: the fast paths are used */
+bit  key = LIGHT;      /* the gates are open: the fast paths are used */
 
 /* Ghosts. */
 bit  shdone;           /* enter_shared has finished */
@@ -303,7 +303,7 @@ inline fast_get()
         :: GATE_VALUE(c[me].fgate) == 0 ->
             c[me].ocs = 1; assert(c[me].rcs == 0);
             if
-            :: shared -> HIT(31)                 /* a stale tl_key */
+            :: shared -> HIT(31)                 /* gates not closed yet */
             :: else
             fi;
             if
@@ -385,7 +385,7 @@ inline tc_pop()
 #endif
 }
 
-/* bpi_depot_put: pushes the chain tr[me] (pieces of CACHE_MAX = 63 >= CAP:
+/* depot_put: pushes the chain tr[me] (pieces of CACHE_MAX = 63 >= CAP:
  * one piece).  h = relaxed load; loop { mag_next = h.idx; CAS }. */
 inline depot_put()
 {
@@ -643,7 +643,7 @@ inline release()
         holder[b] = 0; pend[me] = b; nheld--; b = 0;
         check()
     };
-    if                                       /* tl_key (relaxed) */
+    if                                       /* the gate (relaxed) */
     :: key -> fast_put()
     :: else
     fi;
@@ -662,7 +662,7 @@ inline release()
     ok = 0
 }
 
-/* bpi_tc_collect(p, SELF, close = false, all = true) (enter_shared, trim):
+/* tc_collect(close = false, all = true) (enter_shared, trim):
  * claim every cache but SELF (rbusy, registry order) and post the request
  * (req, then tc_block closes both gates); then, in reverse order, wait for
  * its owner to leave, take its items and drain its ring (claims) onto
@@ -752,7 +752,7 @@ inline collect(SELF)
     claimed = 0
 }
 
-/* get_from_chain: hand out the first of tr[me]; tc_fill the rest (items up
+/* get_from_chain: hand out the first of tr[me]; cache_fill the rest (items up
  * to cap_open, then the ring while it has room, then the depot), or give
  * it to the depot when the cache is busy. */
 inline get_from_chain()
@@ -767,7 +767,7 @@ inline get_from_chain()
         tc_enter();
         if
         :: ok ->
-            d_step {                     /* tc_fill: items */
+            d_step {                     /* cache_fill: items */
                 do
                 :: tr[me] != NIL && c[me].n < c[me].copen ->
                     b = tr[me]; tr[me] = lnk[b]; lnk[b] = NIL;
@@ -777,7 +777,7 @@ inline get_from_chain()
                 b = 0;
                 check()
             };
-            do                           /* tc_fill: the ring */
+            do                           /* cache_fill: the ring */
             :: tr[me] != NIL ->
                 ring_push(FROM_TR);
                 if
@@ -873,11 +873,11 @@ inline steal()
     v = 0
 }
 
-/* enter_shared: once (exchange shared); the fast paths off (tl_key); then
+/* enter_shared: once (exchange shared); the fast paths off (the gates); then
  * every cache's items and ring to the depot, cap_open 0.  did = 1 when it
  * did.  lib/pool.c (SELFENTER): its own cache by tc_enter (skipped when a
- * remote is using it), the others by bpi_tc_collect(p, self, ...).  The
- * fix: bpi_tc_collect(p, NULL, ...), its own cache through the handshake
+ * remote is using it), the others by tc_collect(p, self, ...).  The
+ * fix: tc_collect of every cache, its own through the handshake
  * like the others. */
 inline enter_shared()
 {
@@ -892,7 +892,7 @@ inline enter_shared()
         :: ok ->
             d_step {
                 c[me].copen = 0; c[me].cap = 0;
-                k = 0;                       /* bpi_tc_flush(CACHE_MAX) */
+                k = 0;                       /* tc_flush(CACHE_MAX) */
                 do
                 :: k < c[me].n ->
                     lnk[c[me].items[k]] = tr[me]; tr[me] = c[me].items[k];
@@ -968,7 +968,7 @@ inline get_slow()
     fi
 }
 
-/* bp_pool_get: the fast path (while tl_key matches), else get_once:
+/* bp_pool_get: the fast path (while the gates are open), else get_once:
  * tc_pop, else get_slow. */
 inline get()
 {
