@@ -4,7 +4,8 @@ dist_man_MANS += cli/bufpool-bench.1
 cli_bufpool_bench_SOURCES = cli/main.c cli/options.c cli/options.h \
 	cli/workload.c cli/workload.h cli/histogram.c cli/histogram.h \
 	cli/report.c cli/report.h cli/bench.h \
-	cli/impl_bufpool.c cli/impl_malloc.c cli/impl_broken.c
+	cli/impl_bufpool.c cli/impl_malloc.c cli/impl_broken.c \
+	cli/impls.c cli/impl_none.c cli/shape.c
 cli_bufpool_bench_CFLAGS = $(AM_CFLAGS)
 cli_bufpool_bench_LDADD = lib/libbufpool.la $(BENCH_LIBS)
 if HAVE_AVUTIL

@@ -14,7 +14,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-static const char *const pattern_names[] = {"local", "pipeline", "random"};
+static const char *const pattern_names[] = {"local", "pipeline", "random",
+                                            "decoder"};
 static const char *const touch_names[] = {"none", "first", "all"};
 
 static const double quantiles[] = {0.50, 0.90, 0.99, 0.999, 1.0};
@@ -44,12 +45,17 @@ static double ratio(const impl_result *res, int n, const impl_result *r)
     return -1;
 }
 
+/* Bytes allocated at the peak, and in use at the peak (workload.c sums
+ * them over the pools). */
 static int64_t peak_bytes(const bench_config *cfg, const run_result *run)
 {
-    if (run->stats.peak_in_use < 0 ||
-        (uint64_t)run->stats.peak_in_use > INT64_MAX / cfg->size)
-        return -1;
-    return run->stats.peak_in_use * (int64_t)cfg->size;
+    (void)cfg;
+    return run->stats.peak_bytes;
+}
+
+static int64_t peak_in_use_bytes(const run_result *run)
+{
+    return run->stats.peak_in_use_bytes;
 }
 
 /* Human-readable figures for the table. */
@@ -87,11 +93,25 @@ static void table_header(FILE *f, const bench_config *cfg)
 {
     char sz[32];
     fmt_bytes(sz, sizeof sz, (double)cfg->size);
-    fprintf(f, "bufpool-bench %s: %s pattern, %d thread%s, %s buffers, hold %u, "
-            "touch %s%s%s, ", PACKAGE_VERSION, pattern_names[cfg->pattern],
-            cfg->threads, cfg->threads == 1 ? "" : "s", sz, cfg->hold,
-            touch_names[cfg->touch], cfg->zero ? ", zero" : "",
-            cfg->verify ? ", verified" : "");
+    if (cfg->pattern == PAT_DECODER) {
+        fprintf(f, "bufpool-bench %s: decoder pattern, %d worker%s + output, "
+                "%s frames of %d plane%s", PACKAGE_VERSION, cfg->threads,
+                cfg->threads == 1 ? "" : "s", sz, cfg->nplanes,
+                cfg->nplanes == 1 ? "" : "s");
+        if (cfg->resolutions > 1)
+            fprintf(f, " at %d resolutions", cfg->resolutions);
+        fprintf(f, ", depth %u, touch %s%s%s, ", cfg->depth,
+                touch_names[cfg->touch], cfg->zero ? ", zero" : "",
+                cfg->verify ? ", verified" : "");
+    } else {
+        fprintf(f, "bufpool-bench %s: %s pattern, %d thread%s, %s buffers, hold %u, ",
+                PACKAGE_VERSION, pattern_names[cfg->pattern], cfg->threads,
+                cfg->threads == 1 ? "" : "s", sz, cfg->hold);
+        if (cfg->pattern == PAT_PIPELINE && cfg->depth != cfg->hold)
+            fprintf(f, "depth %u, ", cfg->depth);
+        fprintf(f, "touch %s%s%s, ", touch_names[cfg->touch],
+                cfg->zero ? ", zero" : "", cfg->verify ? ", verified" : "");
+    }
     if (cfg->ops)
         fprintf(f, "%" PRIu64 " ops/thread", cfg->ops);
     else
@@ -109,8 +129,9 @@ static int write_table(FILE *f, const bench_config *cfg, const impl_result *res,
     fprintf(f, "\n%-10s %11s", "impl", "pairs/s");
     if (cfg->repeat > 1)
         fprintf(f, " %11s %11s", "min", "max");
-    fprintf(f, " %9s %10s %10s %10s %11s %11s %10s\n", "ns/pair", "vs bufpool",
-            "allocs", "reuses", "peak_in_use", "peak_bytes", "peak_rss");
+    fprintf(f, " %9s %10s %10s %10s %11s %11s %12s %10s\n", "ns/pair", "vs bufpool",
+            "allocs", "reuses", "peak_in_use", "peak_bytes", "in_use_bytes",
+            "peak_rss");
     for (int i = 0; i < n; i++) {
         const impl_result *r = &res[i];
         const run_result *run = median_run(r);
@@ -125,12 +146,13 @@ static int write_table(FILE *f, const bench_config *cfg, const impl_result *res,
         if (cfg->repeat > 1)
             fprintf(f, " %11s %11s", fmt_count(b, sizeof b, r->min_pps),
                     fmt_count(c, sizeof c, r->max_pps));
-        fprintf(f, " %9.1f %10s %10s %10s %11s %11s %10s\n",
+        fprintf(f, " %9.1f %10s %10s %10s %11s %11s %12s %10s\n",
                 ns_per_pair(cfg, run), rs,
                 fmt_count(d, sizeof d, (double)run->stats.allocs),
                 fmt_count(e, sizeof e, (double)run->stats.reuses),
                 fmt_count(g, sizeof g, (double)run->stats.peak_in_use),
                 fmt_bytes(h, sizeof h, (double)peak_bytes(cfg, run)),
+                fmt_bytes(b, sizeof b, (double)peak_in_use_bytes(run)),
                 fmt_bytes(a, sizeof a, run->peak_rss_kib < 0 ? -1.0
                           : (double)run->peak_rss_kib * 1024));
         if (cfg->per_thread)
@@ -284,6 +306,13 @@ static int write_json(FILE *f, const bench_config *cfg, const impl_result *res, 
         fprintf(f, "\"ops\": %" PRIu64 ", \"duration\": null, ", cfg->ops);
     else
         fprintf(f, "\"ops\": null, \"duration\": %g, ", cfg->duration);
+    fprintf(f, "\"depth\": %u, ", cfg->depth);
+    if (cfg->pattern == PAT_DECODER) {
+        fputs("\"planes\": [", f);
+        for (int i = 0; i < cfg->nplanes; i++)
+            fprintf(f, "%s%zu", i ? ", " : "", cfg->planes[i]);
+        fprintf(f, "], \"pools\": %d, ", cfg->resolutions);
+    }
     fprintf(f, "\"warmup\": %g, \"repeat\": %d, \"seed\": %" PRIu64 ", "
             "\"max_buffers\": %zu, \"min_buffers\": %zu, \"align\": %zu, "
             "\"zero\": %s, \"verify\": %s, \"latency\": %s, \"cpus\": ",
@@ -321,6 +350,7 @@ static int write_json(FILE *f, const bench_config *cfg, const impl_result *res, 
         json_i64(f, "reuses", run->stats.reuses, ", ");
         json_i64(f, "peak_in_use", run->stats.peak_in_use, ", ");
         json_i64(f, "peak_bytes", peak_bytes(cfg, run), ", ");
+        json_i64(f, "peak_in_use_bytes", peak_in_use_bytes(run), ", ");
         json_i64(f, "peak_rss_kib", run->peak_rss_kib, ", ");
         json_i64(f, "in_use", run->stats.in_use, ", ");
         json_i64(f, "idle", run->stats.idle, ", ");
