@@ -17,6 +17,25 @@ else
 EXTRA_DIST += cli/impl_ffmpeg.c
 endif
 
+# The optional peers (issue 12), each in a library of its own so that its
+# compiler flags (DPDK's -march, -include) reach only its adapter.
+if HAVE_DPDK
+noinst_LIBRARIES += cli/libpeer_dpdk.a
+cli_libpeer_dpdk_a_SOURCES = cli/impl_dpdk.c
+cli_libpeer_dpdk_a_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
+cli_bufpool_bench_LDADD += cli/libpeer_dpdk.a $(DPDK_LIBS)
+else
+EXTRA_DIST += cli/impl_dpdk.c
+endif
+if HAVE_GSTREAMER
+noinst_LIBRARIES += cli/libpeer_gstreamer.a
+cli_libpeer_gstreamer_a_SOURCES = cli/impl_gstreamer.c
+cli_libpeer_gstreamer_a_CFLAGS = $(AM_CFLAGS) $(GSTREAMER_CFLAGS)
+cli_bufpool_bench_LDADD += cli/libpeer_gstreamer.a $(GSTREAMER_LIBS)
+else
+EXTRA_DIST += cli/impl_gstreamer.c
+endif
+
 # TAP tests in POSIX sh; t/cli-lib.sh holds their shared helpers.
 TESTS += t/cli-run.sh t/cli-output.sh t/cli-errors.sh
 EXTRA_DIST += t/cli-run.sh t/cli-output.sh t/cli-errors.sh t/cli-lib.sh
