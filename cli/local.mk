@@ -39,3 +39,6 @@ endif
 # TAP tests in POSIX sh; t/cli-lib.sh holds their shared helpers.
 TESTS += t/cli-run.sh t/cli-output.sh t/cli-errors.sh
 EXTRA_DIST += t/cli-run.sh t/cli-output.sh t/cli-errors.sh t/cli-lib.sh
+# Issue 12: the decoder pattern, --depth/--planes/--pools, the peers.
+TESTS += t/cli-peers.sh
+EXTRA_DIST += t/cli-peers.sh
