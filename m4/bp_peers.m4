@@ -47,6 +47,16 @@ AC_DEFUN([BP_CHECK_PEERS], [
     [libavcodec >= 59 libavformat >= 59 libavutil >= 57],
     [examples/ffmpeg, a decoder with bufpool frame pools],
     [libavcodec-dev libavformat-dev])
+  dnl The example's allocation counter finds libavutil's av_buffer_allocz
+  dnl with dlsym (libc on glibc >= 2.34, libdl before).
+  bp_save_LIBS=$LIBS
+  LIBS=
+  AS_IF([test "x$bp_have_LIBAV" = xyes],
+    [AC_SEARCH_LIBS([dlsym], [dl], [],
+      [AC_MSG_ERROR([examples/ffmpeg needs dlsym])])])
+  DL_LIBS=$LIBS
+  LIBS=$bp_save_LIBS
+  AC_SUBST([DL_LIBS])
   dnl The example's test makes its clips with the ffmpeg program.
   AC_PATH_PROG([FFMPEG], [ffmpeg])
   AC_ARG_VAR([FFMPEG], [the ffmpeg program, for examples/ffmpeg's test])
