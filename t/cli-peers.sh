@@ -8,11 +8,21 @@
 have() {
     grep -q "^#define HAVE_$1 1" "$top_builddir/config.h"
 }
+# ThreadSanitizer sees neither DPDK's nor GStreamer's synchronisation (their
+# libraries are not instrumented) and reports races in them, and stops a
+# deliberate double hand-out before --verify can: those runs are left out.
+tsan() {
+    case " ${CFLAGS-} " in *-fsanitize=thread*) return 0 ;; esac
+    return 1
+}
+peer() {
+    have "$1" && ! tsan
+}
 
 impls="bufpool malloc none"
 have_avutil && impls="$impls ffmpeg"
-have DPDK && impls="$impls dpdk"
-have GSTREAMER && impls="$impls gstreamer"
+peer DPDK && impls="$impls dpdk"
+peer GSTREAMER && impls="$impls gstreamer"
 all=$(echo $impls | tr ' ' ,)
 W=3
 N=200
@@ -71,11 +81,15 @@ ok $? "decoder -t 1 -D 1: in use never above workers + depth frames"
 
 # The decoder's output thread checks the tokens: a pool that hands a held
 # buffer out again is caught.
-BUFPOOL_BENCH_TESTING=1 "$BENCH" -q -i broken -p decoder -t 2 -Y 4K -n 300 -v \
-    >"$out" 2>"$err"
-rc=$?
-[ $rc -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -q 'verify: broken: .*two holders' "$err"
-ok $? "decoder --verify catches a double hand-out"
+if tsan; then
+    skip "decoder --verify catches a double hand-out" "ThreadSanitizer stops it first"
+else
+    BUFPOOL_BENCH_TESTING=1 "$BENCH" -q -i broken -p decoder -t 2 -Y 4K -n 300 -v \
+        >"$out" 2>"$err"
+    rc=$?
+    [ $rc -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -q 'verify: broken: .*two holders' "$err"
+    ok $? "decoder --verify catches a double hand-out"
+fi
 
 run -q -i "$all" -p decoder -t 2 -d 0.2 -f json
 json_check "
@@ -109,7 +123,7 @@ assert d['results'][1]['peak_in_use'] <= 18, d['results'][1]
 " && [ $rc -eq 0 ]
 ok $? "pipeline -D 16: the queue depth, not --hold, bounds what is in flight"
 
-if have DPDK; then
+if peer DPDK; then
     run -q -i dpdk -p pipeline -t 2 -n 1000 -s 4K -D 8 -f json
     json_check "
 r = d['results'][0]
@@ -128,6 +142,11 @@ for r in d['results']:
     assert r['pairs'] == 4000 and all(t['cpu'] == 0 for t in r['threads']), r
 " && [ $rc -eq 0 ]
     ok $? "dpdk: --cpus pinning still applies after the EAL started"
+elif have DPDK; then
+    for t in "population sized from the workload" "more threads than lcores" \
+             "--cpus pinning"; do
+        skip "dpdk: $t" "ThreadSanitizer cannot see DPDK's synchronisation"
+    done
 else
     skip "dpdk: population sized from the workload" "configure found no libdpdk"
     skip "dpdk with more threads than lcores" "configure found no libdpdk"
@@ -136,7 +155,7 @@ else
     [ $rc -eq 2 ] && grep -q 'built without DPDK' "$err"
     ok $? "-i dpdk without DPDK: exit 2, says so"
 fi
-if have GSTREAMER; then
+if peer GSTREAMER; then
     run -q -i gstreamer -t 2 -n 500 -H 4 -s 64K -f json
     json_check "
 r = d['results'][0]
@@ -145,7 +164,7 @@ assert r['peak_bytes'] == r['allocs'] * 65536, r
 " && [ $rc -eq 0 ]
     ok $? "gstreamer: allocations counted, buffers reused"
 else
-    skip "gstreamer: allocations counted" "configure found no gstreamer-1.0"
+    skip "gstreamer: allocations counted" "not built, or under ThreadSanitizer"
 fi
 
 # Bad input.

@@ -11,7 +11,8 @@
 EXAMPLES_FFMPEG_SRC = examples/ffmpeg/bp-decode.c \
 	examples/ffmpeg/bp_frame_pool.c examples/ffmpeg/bp_frame_pool.h \
 	examples/ffmpeg/count_allocz.c examples/ffmpeg/count_allocz.h
-EXTRA_DIST += examples/ffmpeg/test.sh examples/ffmpeg/README.md
+EXTRA_DIST += examples/ffmpeg/test.sh examples/ffmpeg/README.md \
+	examples/ffmpeg/tsan.supp
 if HAVE_LIBAV
 noinst_PROGRAMS += examples/ffmpeg/bp-decode
 examples_ffmpeg_bp_decode_SOURCES = $(EXAMPLES_FFMPEG_SRC)

@@ -7,6 +7,14 @@
 # encoder this ffmpeg lacks is skipped, and all of it without ffmpeg.
 set -u
 : "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+# ThreadSanitizer cannot see FFmpeg's atomics (its libraries are not
+# instrumented): tsan.supp says which reports that leaves unfounded.
+case " ${CFLAGS-} " in
+*-fsanitize=thread*)
+    TSAN_OPTIONS="${TSAN_OPTIONS-}:suppressions=$top_srcdir/examples/ffmpeg/tsan.supp"
+    export TSAN_OPTIONS ;;
+esac
 DEC="$top_builddir/examples/ffmpeg/bp-decode"
 FFMPEG=${FFMPEG:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bp-ffmpeg.XXXXXX")
