@@ -16,6 +16,7 @@
  *                  so frame f - D - W is released before f is got.
  * A release in pipeline and decoder does nothing.  --verify checks all of
  * it: a buffer handed out while still held fails the run. */
+#define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
 #include "bench.h"

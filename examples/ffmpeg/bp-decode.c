@@ -18,6 +18,7 @@
  *
  * With -a default the frame buffers allocated are counted by
  * count_allocz.c, which sees FFmpeg's own frame pools allocate. */
+#define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
 #include "bp_frame_pool.h"
