@@ -480,10 +480,13 @@ static void run_consumer(worker *w)
         for (int p = c; p < ph->nprod; p += ph->ncons) {
             ring *r = &ph->rings[p];
             /* closed is read before draining: if it was set, nothing can
-             * arrive after the drain finds the ring empty. */
+             * arrive after the drain finds the ring empty.  One batch per
+             * ring per round, so that no producer starves another. */
             bool closed = atomic_load_explicit(&r->closed, memory_order_acquire);
-            while (drain(w, r))
+            if (drain(w, r))
                 any = true;
+            while (closed && drain(w, r))
+                ;
             all_closed &= closed;
         }
         publish(w, w->releases);
