@@ -516,8 +516,8 @@ class Report:
             self.p("| %s | %s |" % (what, verdict(ok)))
         self.p("", "![pipeline and decoder patterns per implementation]"
                "(handoff.png)", "",
-               "`docs/handoff.png` (bench/handoff.gp): left, the pipeline's "
-               "pairs/s against buffer size on 2 and 8 threads; right, the "
+               "`docs/handoff.png` (bench/handoff.gp): top, the pipeline's "
+               "pairs/s against buffer size on 2 and 8 threads; bottom, the "
                "decoder pattern on 8 workers, frames/s and the bytes each "
                "implementation allocated against the bytes in use.", "")
         self.out.extend(rest)
