@@ -3,16 +3,6 @@
 # and the value; --help and --version exit 0.
 . "$top_srcdir/t/cli-lib.sh"
 
-# bad EXPECTED-TEXT ARGS...: exit 2, one stderr line containing the text,
-# nothing on stdout.
-bad() {
-    want=$1
-    shift
-    run "$@"
-    [ $rc -eq 2 ] && [ "$(wc -l <"$err")" -eq 1 ] && [ ! -s "$out" ] &&
-        grep -qF -- "$want" "$err"
-    ok $? "$* -> exit 2: $want"
-}
 
 bad "-t/--threads: invalid value '0'" -t 0
 bad "-t/--threads: invalid value '-1'" --threads -1

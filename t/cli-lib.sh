@@ -2,6 +2,8 @@
 #
 #   run ARGS...       runs the CLI; sets $rc, stdout in $out, stderr in $err
 #   ok COND NAME      one TAP line; COND is a shell status (0 = pass)
+#   bad TEXT ARGS...  runs the CLI with ARGS: exit 2, one stderr line
+#                     containing TEXT, nothing on stdout (one TAP line)
 #   json_check PY     runs Python with `d` = the JSON document in $out;
 #                     PY must raise (assert) on failure
 #   skip NAME REASON  a skipped test
@@ -37,6 +39,15 @@ ok() {
         echo "# stdout:"
         sed 's/^/#   /' "$out" | head -20
     fi
+}
+
+bad() {
+    want=$1
+    shift
+    run "$@"
+    [ $rc -eq 2 ] && [ "$(wc -l <"$err")" -eq 1 ] && [ ! -s "$out" ] &&
+        grep -qF -- "$want" "$err"
+    ok $? "$* -> exit 2: $want"
 }
 
 skip() {

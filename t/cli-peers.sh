@@ -168,14 +168,6 @@ else
 fi
 
 # Bad input.
-bad() {
-    want=$1
-    shift
-    run "$@"
-    [ $rc -eq 2 ] && [ "$(wc -l <"$err")" -eq 1 ] && [ ! -s "$out" ] &&
-        grep -qF -- "$want" "$err"
-    ok $? "$* -> exit 2: $want"
-}
 bad "-Y/--planes: invalid value '100': only with --pattern decoder" -Y 100
 bad "-R/--pools: invalid value '2': only with --pattern decoder" -p local -R 2
 bad "-D/--depth: invalid value '8': only with --pattern pipeline or decoder" -D 8
