@@ -4,7 +4,12 @@
  * `bufpool-bench -p pipeline -t 2 -i none` (issue 12: the harness must
  * measure the pools, not itself; `make bench` compares the two).
  *
- *   bench/bare-ring [-s SIZE] [-D DEPTH] [-d SECONDS] [-r RUNS]
+ *   bench/bare-ring [-s SIZE] [-D DEPTH] [-d SECONDS] [-r RUNS] [-c CPU]
+ *
+ * -c pins both threads to one CPU: with a deep queue they then take turns
+ * (the producer fills it, the consumer empties it), and pairs/s measures
+ * the CPU work per pair with neither cache-line transfers nor the
+ * scheduler's choices between CPUs in it.
  *
  * The producer writes the first byte of each buffer (as bufpool-bench's
  * default --touch first), the consumer reads it.  Buffers cycle through
@@ -139,10 +144,12 @@ int main(int argc, char **argv)
 {
     size_t size = 4096;
     unsigned depth = 4, runs = 1;
+    long cpu = -1;
     double seconds = 1;
     int c;
-    while ((c = getopt(argc, argv, "s:D:d:r:")) != -1) {
+    while ((c = getopt(argc, argv, "s:D:d:r:c:")) != -1) {
         switch (c) {
+        case 'c': cpu = (long)arg_num("-c", optarg, 0, CPU_SETSIZE - 1); break;
         case 's': size = arg_num("-s", optarg, 1, 1ul << 30); break;
         case 'D': depth = (unsigned)arg_num("-D", optarg, 1, 65536); break;
         case 'r': runs = (unsigned)arg_num("-r", optarg, 1, 1000); break;
@@ -156,7 +163,8 @@ int main(int argc, char **argv)
             break;
         }
         default:
-            fprintf(stderr, "usage: bare-ring [-s SIZE] [-D DEPTH] [-d SECONDS] [-r RUNS]\n");
+            fprintf(stderr, "usage: bare-ring [-s SIZE] [-D DEPTH] [-d SECONDS] "
+                    "[-r RUNS] [-c CPU]\n");
             return 2;
         }
     }
@@ -178,9 +186,23 @@ int main(int argc, char **argv)
         uint64_t count = 0;
         pthread_t p, q;
         uint64_t t0 = now_ns();
-        if (pthread_create(&q, NULL, consumer, &count) ||
-            pthread_create(&p, NULL, producer, NULL)) {
-            fprintf(stderr, "bare-ring: cannot create threads\n");
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        if (cpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET((int)cpu, &set);
+            pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+        }
+        int e = pthread_create(&q, &attr, consumer, &count);
+        if (!e && (e = pthread_create(&p, &attr, producer, NULL)) != 0) {
+            atomic_store(&R.stop, true);
+            pthread_join(q, NULL);
+        }
+        pthread_attr_destroy(&attr);
+        if (e) {
+            fprintf(stderr, "bare-ring: cannot create threads%s: %s\n",
+                    cpu >= 0 ? " on that CPU" : "", strerror(e));
             return 1;
         }
         struct timespec ts = {(time_t)seconds,

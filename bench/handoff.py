@@ -43,6 +43,10 @@ BEGIN = "<!-- handoff:begin -->"
 END = "<!-- handoff:end -->"
 SIZES = [64, 4096, 1 << 20]
 PIPE_THREADS = [2, 8]
+# Both pipeline threads on one CPU, a queue deep enough that they take
+# turns: the CPU work per pair, without cache-line transfers or the
+# scheduler's choices (which decide the 2-CPU figures on a loaded machine).
+ONE_CPU, ONE_CPU_DEPTH = 0, 4096
 PIPE_IMPLS = ["bufpool", "dpdk", "none", "ffmpeg", "malloc", "gstreamer"]
 # dpdk last: its EAL stays resident and inflates the later runs' peak RSS.
 DEC_IMPLS = ["bufpool", "ffmpeg", "none", "malloc", "gstreamer", "dpdk"]
@@ -168,30 +172,42 @@ class Runner:
                 res["pipeline"][rid] = self.bench(rid, [
                     "-p", "pipeline", "-t", str(t), "-s", size_arg(s),
                     "-D", str(a.depth), "-i", pimpls])
-        # The harness against a bare ring: separate processes, alternating.
         for s in SIZES:
-            bare, none, cmds = [], [], []
-            for _ in range(a.repeat):
-                cmd, out = self.sh([a.bare_ring, "-s", str(s), "-D",
-                                    str(a.depth), "-d", str(a.duration)],
-                                   quiet=True)
-                bare.append(float(out.strip().splitlines()[-1].split(",")[4]))
-                cmds = [cmd]
-                cmd2, out = self.sh([a.bench, "-p", "pipeline", "-t", "2", "-s",
-                                     size_arg(s), "-D", str(a.depth), "-d",
-                                     str(a.duration), "-q", "-f", "json",
-                                     "-i", "none"], quiet=True)
-                none.append(json.loads(out)["results"][0]["pairs_per_sec"])
-                cmds.append(cmd2)
-            rid = "bare-%s" % size_arg(s)
-            print("handoff.py [%.0f s]: %s and %s, %d times each" % (
-                time.time() - self.t0, cmds[0], cmds[1], a.repeat), flush=True)
-            res["bare"][rid] = {"bare": statistics.median(bare),
-                                "none": statistics.median(none),
-                                "bare_runs": bare, "none_runs": none}
-            self.man["runs"][rid] = {"command": " ; ".join(cmds),
-                                     "alternated": a.repeat,
-                                     "loadavg": loadavg()}
+            rid = "pipeline-1cpu-%s" % size_arg(s)
+            res["pipeline"][rid] = self.bench(rid, [
+                "-p", "pipeline", "-t", "2", "-s", size_arg(s), "-c",
+                str(ONE_CPU), "-D", str(ONE_CPU_DEPTH), "-i", pimpls])
+        # The harness against a bare ring: separate processes, alternating;
+        # on two CPUs, and on one.
+        for pin in (False, True):
+            depth = ONE_CPU_DEPTH if pin else a.depth
+            for s in SIZES:
+                bare, none, cmds = [], [], []
+                for _ in range(a.repeat):
+                    argv = [a.bare_ring, "-s", str(s), "-D", str(depth), "-d",
+                            str(a.duration)]
+                    cmd, out = self.sh(argv + (["-c", str(ONE_CPU)] if pin
+                                               else []), quiet=True)
+                    bare.append(float(out.strip().splitlines()[-1]
+                                      .split(",")[4]))
+                    cmds = [cmd]
+                    argv = [a.bench, "-p", "pipeline", "-t", "2", "-s",
+                            size_arg(s), "-D", str(depth), "-d",
+                            str(a.duration), "-q", "-f", "json", "-i", "none"]
+                    cmd2, out = self.sh(argv + (["-c", str(ONE_CPU)] if pin
+                                                else []), quiet=True)
+                    none.append(json.loads(out)["results"][0]["pairs_per_sec"])
+                    cmds.append(cmd2)
+                rid = "bare-%s%s" % ("1cpu-" if pin else "", size_arg(s))
+                print("handoff.py [%.0f s]: %s and %s, %d times each" % (
+                    time.time() - self.t0, cmds[0], cmds[1], a.repeat),
+                    flush=True)
+                res["bare"][rid] = {"bare": statistics.median(bare),
+                                    "none": statistics.median(none),
+                                    "bare_runs": bare, "none_runs": none}
+                self.man["runs"][rid] = {"command": " ; ".join(cmds),
+                                         "alternated": a.repeat,
+                                         "loadavg": loadavg()}
         dimpls = ",".join(i for i in DEC_IMPLS if i in have)
         for name, extra in DECODER_RUNS:
             rid = "decoder-" + name
@@ -291,9 +307,14 @@ class Report:
                "single-producer/single-consumer queue of depth %d, consumers "
                "release.  Throughput (pairs/s) of the median run; ratios are "
                "bufpool's divided by the peer's in the same invocation.  "
-               "Targets: bufpool ≥ %g× DPDK's mempool, ≥ %g× the `none` ring."
+               "Targets: bufpool ≥ %g× DPDK's mempool, ≥ %g× the `none` ring.  "
+               "*2 on 1 CPU* (information, not a target): both threads pinned "
+               "to CPU %d with a queue of depth %d, so that they take turns; "
+               "pairs/s is then the CPU work per pair, without cache-line "
+               "transfers or the scheduler's choices, which decide the "
+               "two-CPU figures when the machine is busy."
                % (self.args.depth, self.args.depth, T_PIPE_VS_DPDK,
-                  T_PIPE_VS_NONE), "",
+                  T_PIPE_VS_NONE, ONE_CPU, ONE_CPU_DEPTH), "",
                "| threads | size | bufpool | dpdk | none | FFmpeg | malloc "
                "| GStreamer | bufpool / dpdk | bufpool / none | result |",
                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
@@ -316,6 +337,16 @@ class Report:
                                         rx(vd), rx(vn), verdict(ok)))
                 dat[t].append("%d %s" % (s, " ".join(
                     "?" if v[i] is None else "%.1f" % v[i] for i in PIPE_IMPLS)))
+        one = [s for s in SIZES
+               if "pipeline-1cpu-%s" % size_arg(s) in pipe]
+        for s in one:
+            r = pipe["pipeline-1cpu-%s" % size_arg(s)]
+            v = {i: (r[i]["pairs_per_sec"] if i in r else None)
+                 for i in PIPE_IMPLS}
+            self.p("| 2 on 1 CPU | %s | %s | %s | %s | (info) |"
+                   % (human_size(s), " | ".join(mps(v[i]) for i in PIPE_IMPLS),
+                      rx(ratio(v["bufpool"], v["dpdk"])),
+                      rx(ratio(v["bufpool"], v["none"]))))
         for t in PIPE_THREADS:
             with open(os.path.join(self.args.out, "pipeline-t%d.dat" % t),
                       "w") as f:
@@ -335,7 +366,7 @@ class Report:
                     self.p("| %d | %s | %s | %s | %s |" % (
                         t, i, "-" if x["allocs"] is None else x["allocs"],
                         mib(x["peak_bytes"]), mib(x["peak_in_use_bytes"])))
-        self.commands(sorted(pipe))
+        self.commands(sorted(pipe, key=lambda k: ("1cpu" in k, k)))
         self.summary.append(("pipeline, 2 and 8 threads, 64 B / 4 KiB / 1 MiB: "
                              "bufpool ≥ %g× dpdk and ≥ %g× none"
                              % (T_PIPE_VS_DPDK, T_PIPE_VS_NONE), all_of(oks)))
@@ -346,26 +377,33 @@ class Report:
             return
         self.p("### The harness against a bare ring", "",
                "`bench/bare-ring`: the same hand-off (one producer, one "
-               "consumer, depth %d, preallocated buffers, first byte written "
-               "and read) with no harness, no function pointers, no pool; "
-               "against `bufpool-bench -p pipeline -t 2 -i none`.  Separate "
-               "processes, alternating, medians of %d each.  Item 1 of the "
-               "issue: `none` within 2× of the bare ring (≥ %g×)."
-               % (self.args.depth, self.args.repeat, T_HARNESS_VS_BARE), "",
-               "| size | bare ring pairs/s | none pairs/s | none / bare "
-               "| result |", "|---:|---:|---:|---:|:---:|")
+               "consumer, preallocated buffers, first byte written and read) "
+               "with no harness, no function pointers, no pool; against "
+               "`bufpool-bench -p pipeline -t 2 -i none`.  Separate "
+               "processes, alternating, medians of %d each; on two CPUs "
+               "(depth %d), and both threads on CPU %d (depth %d: the CPU "
+               "work per pair).  Item 1 of the issue: `none` within 2× of "
+               "the bare ring (≥ %g×)."
+               % (self.args.repeat, self.args.depth, ONE_CPU, ONE_CPU_DEPTH,
+                  T_HARNESS_VS_BARE), "",
+               "| CPUs | size | bare ring pairs/s | none pairs/s | none / bare "
+               "| result |", "|---|---:|---:|---:|---:|:---:|")
         oks = []
-        for s in SIZES:
-            b = bare.get("bare-" + size_arg(s))
-            if not b:
-                continue
-            rr = ratio(b["none"], b["bare"])
-            ok = None if rr is None else rr >= T_HARNESS_VS_BARE
-            oks.append(ok)
-            self.p("| %s | %s | %s | %s | %s |" % (
-                human_size(s), mps(b["bare"]), mps(b["none"]), rx(rr),
-                verdict(ok)))
-        self.commands(["bare-" + size_arg(s) for s in SIZES])
+        rids = []
+        for pin in ("", "1cpu-"):
+            for s in SIZES:
+                rid = "bare-" + pin + size_arg(s)
+                b = bare.get(rid)
+                if not b:
+                    continue
+                rids.append(rid)
+                rr = ratio(b["none"], b["bare"])
+                ok = None if rr is None else rr >= T_HARNESS_VS_BARE
+                oks.append(ok)
+                self.p("| %s | %s | %s | %s | %s | %s |" % (
+                    "1" if pin else "2", human_size(s), mps(b["bare"]),
+                    mps(b["none"]), rx(rr), verdict(ok)))
+        self.commands(rids)
         self.summary.append(("harness: `none` pipeline ≥ %g× a bare ring"
                              % T_HARNESS_VS_BARE, all_of(oks)))
 

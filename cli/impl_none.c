@@ -7,9 +7,9 @@
  * by the workload, see bench_item):
  *   local, random  each thread has a stack of --hold buffers; a release
  *                  (always on the getting thread) pushes, a get pops;
- *   pipeline       producer t's k-th get takes buffer k mod B of its own
- *                  B >= depth + 2 (a power of two): the producer got buffer
- *                  k only after pushing k - 1, when the consumer had
+ *   pipeline       producer t's k-th get takes buffer k mod (depth + 2)
+ *                  of its own (a cursor per producer): the producer got
+ *                  buffer k only after pushing k - 1, when the consumer had
  *                  released everything up to k - 1 - depth;
  *   decoder        frame f's plane takes buffer f mod (D + W) of the pool:
  *                  frames in flight are < out_next + D + W (workload.c),
@@ -27,7 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One per thread, each on its own cache line. */
+/* One per thread, each on its own cache line: local and random's free
+ * stack, the pipeline's cursor. */
 typedef struct none_stack {
     alignas(64) uint8_t **items;
     uint64_t  n;
@@ -38,10 +39,9 @@ typedef struct none_ctx {
     size_t     size, stride;
     bool       zero;
     uint64_t   per;            /* buffers per thread (decoder: in all) */
-    uint64_t   mask;           /* pipeline: per - 1 */
     uint64_t   count;          /* buffers in all */
     uint8_t   *mem;
-    none_stack *stacks;        /* local, random: one per thread */
+    none_stack *stacks;        /* one per thread but in decoder */
     uint8_t  **slots;          /* the stacks' storage, 8 per line */
 } none_ctx;
 
@@ -58,10 +58,7 @@ static int none_open(const bench_config *cfg, void **ctxp)
     c->stride = (cfg->size + 63) & ~(size_t)63;
     switch (cfg->pattern) {
     case PAT_PIPELINE:
-        c->per = 1;
-        while (c->per < (uint64_t)cfg->depth + 2)
-            c->per <<= 1;
-        c->mask = c->per - 1;
+        c->per = (uint64_t)cfg->depth + 2;
         c->count = c->per * (uint64_t)((cfg->threads + 1) / 2);
         break;
     case PAT_DECODER:
@@ -78,11 +75,19 @@ static int none_open(const bench_config *cfg, void **ctxp)
         free(c);
         return -ENOMEM;
     }
+    if (cfg->pattern != PAT_DECODER) {
+        c->stacks = aligned_alloc(64, sizeof *c->stacks * (size_t)nthreads);
+        if (!c->stacks) {
+            free(c->mem);
+            free(c);
+            return -ENOMEM;
+        }
+        memset(c->stacks, 0, sizeof *c->stacks * (size_t)nthreads);
+    }
     if (cfg->pattern == PAT_LOCAL || cfg->pattern == PAT_RANDOM) {
         uint64_t line = (c->per + 7) & ~(uint64_t)7;
-        c->stacks = aligned_alloc(64, sizeof *c->stacks * (size_t)nthreads);
         c->slots = aligned_alloc(64, sizeof *c->slots * line * (size_t)nthreads);
-        if (!c->stacks || !c->slots) {
+        if (!c->slots) {
             free(c->stacks);
             free(c->slots);
             free(c->mem);
@@ -106,9 +111,13 @@ static int none_get(void *ctx, bench_item *it)
     none_ctx *c = ctx;
     uint8_t *p;
     switch (c->pattern) {
-    case PAT_PIPELINE:
-        p = c->mem + ((uint64_t)it->thread * c->per + (it->seq & c->mask)) * c->stride;
+    case PAT_PIPELINE: {
+        none_stack *s = &c->stacks[it->thread];   /* n: the cursor */
+        p = c->mem + ((uint64_t)it->thread * c->per + s->n) * c->stride;
+        if (++s->n == c->per)
+            s->n = 0;
         break;
+    }
     case PAT_DECODER:
         p = c->mem + (it->seq % c->per) * c->stride;
         break;

@@ -118,7 +118,7 @@ run -q -i none,bufpool -p pipeline -t 2 -D 16 -n 100 -f json
 json_check "
 assert d['config']['depth'] == 16 and d['config']['hold'] == 4, d['config']
 n = d['results'][0]
-assert n['impl'] == 'none' and n['allocs'] == 32 and n['peak_bytes'] == 32 << 20, n
+assert n['impl'] == 'none' and n['allocs'] == 18 and n['peak_bytes'] == 18 << 20, n
 assert d['results'][1]['peak_in_use'] <= 18, d['results'][1]
 " && [ $rc -eq 0 ]
 ok $? "pipeline -D 16: the queue depth, not --hold, bounds what is in flight"
