@@ -54,9 +54,14 @@ set boxwidth 0.7
 f = results.'/decoder.dat'
 set title 'decoder pattern, 8 workers, 720p yuv420p: throughput'
 set ylabel 'frames/s'
+unset logscale y
+set yrange [0:*]
 set format y '%.0s%c'
 set key off
 plot f using 0:2:xtic(1) with boxes lc rgb '#1f77b4'
+
+set logscale y 10
+set yrange [*:*]
 
 set title 'decoder pattern, 8 workers: bytes allocated at the peak vs in use'
 set ylabel 'MiB'

@@ -83,7 +83,7 @@ CLEANFILES += $(BENCH_RESULTS)/*.csv $(BENCH_RESULTS)/*.json \
 	$(BENCH_RESULTS)/*.dat $(BENCH_RESULTS)/*.md $(BENCH_RESULTS)/*.png
 
 # Issue 12's hand-off benchmarks (bench/handoff.py), part of make bench;
-# make bench-handoff runs only them (about 4 minutes): the pipeline per
+# make bench-handoff runs only them (about 5 minutes): the pipeline per
 # implementation and size, the harness against bench/bare-ring, the decoder
 # pattern, and examples/ffmpeg against FFmpeg's default allocator, with
 # PASS/FAIL for the issue's targets, into docs/PERFORMANCE.md ("Hand-off
