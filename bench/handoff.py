@@ -427,8 +427,8 @@ class Report:
                "%g× FFmpeg's, frames/s ≥ %g× FFmpeg's."
                % (T_DEC_BYTES_VS_FFMPEG, T_DEC_PPS_VS_FFMPEG), "",
                "| run | impl | frames/s | vs bufpool | allocated | in use "
-               "| allocated / in use |",
-               "|---|---|---:|---:|---:|---:|---:|")
+               "| allocated / in use | peak RSS |",
+               "|---|---|---:|---:|---:|---:|---:|---:|")
         oks = []
         dat = []
         for name, _ in DECODER_RUNS:
@@ -440,11 +440,13 @@ class Report:
                     continue
                 x = r[i]
                 fps = x["pairs_per_sec"] / 3
-                self.p("| %s | %s | %.0f | %s | %s | %s | %s |" % (
+                self.p("| %s | %s | %.0f | %s | %s | %s | %s | %s |" % (
                     name, i, fps,
                     rx(ratio(x["pairs_per_sec"], b and b["pairs_per_sec"])),
                     mib(x["peak_bytes"]), mib(x["peak_in_use_bytes"]),
-                    rx(ratio(x["peak_bytes"], x["peak_in_use_bytes"]))))
+                    rx(ratio(x["peak_bytes"], x["peak_in_use_bytes"])),
+                    mib(x["peak_rss_kib"] * 1024
+                        if x.get("peak_rss_kib") is not None else None)))
             f = r.get("ffmpeg")
             if b and f:
                 vb = ratio(b["peak_bytes"], f["peak_bytes"])
@@ -454,7 +456,7 @@ class Report:
             else:
                 vb = vp = ok = None
             oks.append(ok)
-            self.p("| %s | **bufpool / FFmpeg** | | %s | %s | | %s |"
+            self.p("| %s | **bufpool / FFmpeg** | | %s | %s | | | %s |"
                    % (name, rx(vp), rx(vb), verdict(ok)))
             if name == "w8":
                 for i in DEC_IMPLS:
@@ -469,7 +471,9 @@ class Report:
             fh.write("\n".join(dat) + "\n")
         self.p("", "DPDK's allocated bytes are its mempool's population, sized "
                "so that no get fails: the most the workload holds plus 384 "
-               "(its cache flush threshold) per thread, mapped lazily.  The "
+               "(its cache flush threshold) per thread, mapped lazily.  Peak "
+               "RSS is each run's own process's (dpdk's includes its EAL).  "
+               "The "
                "frames/s of W + 1 threads on this machine's 2 CPUs are set "
                "mostly by how the scheduler interleaves them: compare them "
                "with `none`'s, the harness alone.")

@@ -1,13 +1,15 @@
 # Benchmark comparison (issue 6).
 #
 #   make bench       runs the whole comparison (bufpool-bench and callgrind;
-#                    about 3-4 minutes), writes the raw CSV into
-#                    bench/results/ in the build tree, then regenerates the
-#                    tables of $(srcdir)/docs/PERFORMANCE.md and
-#                    $(srcdir)/docs/bench.png from it (bench-docs; into
-#                    bench/results/ instead when srcdir is read-only)
+#                    about 4-5 minutes), writes bufpool-bench's JSON reports
+#                    and tables into bench/results/ in the build tree, then
+#                    regenerates from them the tables of
+#                    $(srcdir)/docs/PERFORMANCE.md, $(srcdir)/docs/bench.png
+#                    and the benchmark example of $(srcdir)/README.md
+#                    (bench-docs; into bench/results/ instead when srcdir is
+#                    read-only)
 #   make bench-run   only the measurements (build tree only)
-#   make bench-docs  only the docs, from the CSV already in bench/results/
+#   make bench-docs  only the docs, from the reports already in bench/results/
 #
 # Shorter or longer runs: make bench BENCH_DURATION=0.2 BENCH_REPEAT=3
 # (seconds per measured run and runs per implementation for the target
@@ -31,8 +33,8 @@ if HAVE_AVUTIL
 bench_callgrind_CFLAGS = $(AM_CFLAGS) $(AVUTIL_CFLAGS)
 bench_callgrind_LDADD += $(AVUTIL_LIBS)
 endif
-TESTS += t/callgrind.sh
-EXTRA_DIST += t/callgrind.sh bench/callgrind.sh bench/run.py \
+TESTS += t/callgrind.sh t/bench-tools.sh
+EXTRA_DIST += t/callgrind.sh t/bench-tools.sh bench/callgrind.sh bench/run.py \
 	bench/report.py bench/plot.gp docs/PERFORMANCE.md docs/bench.png
 if SANITIZER
 bench_sanitizer = yes
@@ -52,6 +54,7 @@ BENCH_SWEEP_DURATION = 0.25
 BENCH_SWEEP_REPEAT = 3
 BENCH_RUN_FLAGS =
 BENCH_DOCS = $(srcdir)/docs
+BENCH_README = $(srcdir)/README.md
 bench: bench-run
 	@$(MAKE) $(AM_MAKEFLAGS) bench-docs
 bench-run: cli/bufpool-bench$(EXEEXT) bench/callgrind$(EXEEXT)
@@ -66,7 +69,7 @@ bench-run: cli/bufpool-bench$(EXEEXT) bench/callgrind$(EXEEXT)
 	  --sweep-repeat $(BENCH_SWEEP_REPEAT) $(BENCH_RUN_FLAGS)
 bench-docs:
 	$(BENCH_PY) $(srcdir)/bench/report.py --results $(BENCH_RESULTS) \
-	  --docs $(BENCH_DOCS)/PERFORMANCE.md
+	  --docs $(BENCH_DOCS)/PERFORMANCE.md --readme $(BENCH_README)
 	@png=$(BENCH_DOCS)/bench.png; \
 	test -w $(BENCH_DOCS)/PERFORMANCE.md || png=$(BENCH_RESULTS)/bench.png; \
 	if command -v $(GNUPLOT) >/dev/null 2>&1; then \
@@ -80,7 +83,8 @@ bench-docs:
 	fi
 .PHONY: bench bench-run bench-docs
 CLEANFILES += $(BENCH_RESULTS)/*.csv $(BENCH_RESULTS)/*.json \
-	$(BENCH_RESULTS)/*.dat $(BENCH_RESULTS)/*.md $(BENCH_RESULTS)/*.png
+	$(BENCH_RESULTS)/*.dat $(BENCH_RESULTS)/*.md $(BENCH_RESULTS)/*.png \
+	$(BENCH_RESULTS)/*.txt
 
 # Issue 12's hand-off benchmarks (bench/handoff.py), part of make bench;
 # make bench-handoff runs only them (about 5 minutes): the pipeline per

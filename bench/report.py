@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """report.py - turn bench/run.py's results into docs/PERFORMANCE.md tables
-(the reporting half of `make bench`).
+and the README's benchmark example (the reporting half of `make bench`).
 
-  report.py --results DIR --docs docs/PERFORMANCE.md
+  report.py --results DIR --docs docs/PERFORMANCE.md [--readme README.md]
 
-Reads DIR/manifest.json, the bufpool-bench CSV files and callgrind.csv;
-computes every issue-6 target from ratios measured in the same run (or,
-where a target compares two invocations, from adjacent ones); writes
+Reads DIR/manifest.json, the bufpool-bench JSON reports and callgrind.csv;
+computes every issue-6 target from ratios measured in the same run (with
+the range of the per-run ratios), or, where a target compares two thread
+counts, from points measured one after the other; writes
 
   DIR/tables.md           the generated markdown
   DIR/sweep-threads.dat   pairs/s against threads, for bench/plot.gp
@@ -14,8 +15,10 @@ where a target compares two invocations, from adjacent ones); writes
 
 and replaces the text between `<!-- bench:begin -->` and
 `<!-- bench:end -->` in the docs file (inserted before "## Python binding"
-when the markers are missing).  Everything outside the markers is kept.
-When the docs file cannot be written, DIR/PERFORMANCE.md is written instead.
+when the markers are missing), and between `<!-- bench-readme:begin -->`
+and `<!-- bench-readme:end -->` in the README (the table of the README's
+example command).  Everything outside the markers is kept.  A file that
+cannot be written is written into DIR instead.
 
 Python 3 standard library only.
 """
@@ -27,6 +30,8 @@ import sys
 
 BEGIN = "<!-- bench:begin -->"
 END = "<!-- bench:end -->"
+README_BEGIN = "<!-- bench-readme:begin -->"
+README_END = "<!-- bench-readme:end -->"
 IMPLS = ["bufpool", "ffmpeg", "malloc"]
 NAMES = {"bufpool": "bufpool", "ffmpeg": "FFmpeg", "malloc": "malloc"}
 
@@ -77,7 +82,20 @@ def ratio(a, b):
 
 
 def rx(x):
-    return "-" if x is None else ("%.2f×" % x if x < 10 else "%.1f×" % x)
+    if x is None:
+        return "-"
+    if x < 0.1:
+        return "%.2g×" % x
+    return "%.2f×" % x if x < 10 else "%.1f×" % x
+
+
+def rxr(x, rng):
+    """A ratio with the range of its per-run ratios: 8.1× (7.6-8.9)."""
+    if x is None:
+        return "-"
+    if not rng:
+        return rx(x)
+    return "%s (%s-%s)" % (rx(x), rx(rng[0]).rstrip("×"), rx(rng[1]).rstrip("×"))
 
 
 def verdict(ok):
@@ -97,25 +115,54 @@ def num(v, conv=float):
     return conv(v) if v not in ("", None) else None
 
 
+def point_id(group, threads, size):
+    """The id the tables use for one point of an invocation."""
+    sid = Report.sid(size)
+    if group in ("local", "pipeline"):
+        return "t%d-%s-%s" % (threads, group, sid)
+    if group == "sweep-threads":
+        return "sweep-threads-%d" % threads
+    if group == "sweep-size":
+        return "sweep-size-%s" % sid
+    return group
+
+
 def load(results):
+    """The manifest, with a 'runs' list: one entry per point of every
+    invocation, its rows by implementation."""
     with open(os.path.join(results, "manifest.json")) as f:
         man = json.load(f)
-    for run in man["runs"]:
-        rows = {}
-        with open(os.path.join(results, run["csv"]), newline="") as f:
-            for row in csv.DictReader(f):
-                if row["thread"] != "all":
-                    continue
-                rows[row["impl"]] = {
-                    "pps": num(row["pairs_per_sec"]),
-                    "pps_min": num(row["pairs_per_sec_min"]),
-                    "pps_max": num(row["pairs_per_sec_max"]),
-                    "ns": num(row["ns_per_pair"]),
-                    "allocs": num(row["allocs"], int),
-                    "peak": num(row["peak_in_use"], int),
-                    "gets": num(row["gets"], int),
-                }
-        run["r"] = rows
+    man["runs"] = []
+    man["reports"] = {}
+    for inv in man["invocations"]:
+        with open(os.path.join(results, inv["json"])) as f:
+            rep = json.load(f)
+        man["reports"][inv["id"]] = rep
+        cfg = rep["config"]
+        points = {}
+        for row in rep["results"]:
+            key = (row["threads"], row["size"])
+            if key not in points:
+                points[key] = {
+                    "id": point_id(inv["group"], row["threads"], row["size"]),
+                    "group": inv["group"], "threads": row["threads"],
+                    "size": row["size"], "pattern": row["pattern"],
+                    "hold": row["hold"], "duration": cfg["duration"],
+                    "repeat": cfg["repeat"], "command": inv["command"],
+                    "loadavg": inv.get("loadavg", ""), "r": {}}
+                man["runs"].append(points[key])
+            points[key]["r"][row["impl"]] = {
+                "pps": row["pairs_per_sec"],
+                "pps_min": row["pairs_per_sec_min"],
+                "pps_max": row["pairs_per_sec_max"],
+                "sd": row.get("pairs_per_sec_sd"),
+                "runs": [x["pairs_per_sec"] for x in row.get("per_run", [])],
+                "ns": row["ns_per_pair"],
+                "allocs": row["allocs"],
+                "peak": row["peak_in_use"],
+                "gets": row["gets"],
+                "warnings": row.get("warnings", []),
+            }
     return man
 
 
@@ -130,6 +177,15 @@ class Report:
     def p(self, *lines):
         self.out.extend(lines)
 
+    def rng(self, rid, a, b):
+        """The lowest and highest ratio of a's run i to b's run i (runs
+        are interleaved: run i of each ran next to each other)."""
+        run = self.by_id.get(rid)
+        if not run or a not in run["r"] or b not in run["r"]:
+            return None
+        x = [p / q for p, q in zip(run["r"][a]["runs"], run["r"][b]["runs"]) if q]
+        return (min(x), max(x)) if x else None
+
     def pps(self, rid, impl):
         run = self.by_id.get(rid)
         if not run or impl not in run["r"]:
@@ -143,11 +199,13 @@ class Report:
         return run["r"][impl]["ns"]
 
     def commands(self, ids):
-        self.p("", "Commands (build tree, in this order; the comment is the "
-               "1-minute load average when each started):", "", "```sh")
+        self.p("", "Command (build tree; the comment is the 1-minute load "
+               "average when it started):", "", "```sh")
+        seen = set()
         for rid in ids:
-            if rid in self.by_id:
+            if rid in self.by_id and self.by_id[rid]["command"] not in seen:
                 run = self.by_id[rid]
+                seen.add(run["command"])
                 load = run.get("loadavg", "").split()
                 self.p(run["command"] + ("   # load average %s" % load[0]
                                          if load else ""))
@@ -195,15 +253,57 @@ class Report:
                             self.man["loadavg_after_bench"]),
                "")
         self.p("Every bufpool-bench invocation runs bufpool, malloc and FFmpeg "
-               "interleaved (`-r`: bufpool, malloc, ffmpeg, bufpool, ...) and "
-               "reports each implementation's median run; target tables use "
-               "`-d %s -r %s`, the sweep `-d %s -r %s`.  Ratios between "
-               "implementations come from the same invocation; ratios "
-               "between thread counts (targets 2 and 6) from invocations run "
-               "one after the other.  The machine is shared, so absolute "
-               "figures move between runs; the ratios are what the targets "
-               "judge." % (s["duration"], s["repeat"], s["sweep_duration"],
-                           s["sweep_repeat"]), "")
+               "interleaved (`-r`: bufpool, malloc, ffmpeg, bufpool, ...), "
+               "each run in a process of its own, and reports each "
+               "implementation's median run; target tables use `-d %s -r %s`, "
+               "the sweep `-d %s -r %s`.  Ratios between implementations "
+               "come from the same invocation, with (in parentheses) the "
+               "lowest and highest ratio of a run to the other "
+               "implementation's run next to it; ratios between thread "
+               "counts (targets 2 and 6) from points measured one after the "
+               "other.  The machine is shared, so absolute figures move "
+               "between runs; the ratios are what the targets judge."
+               % (s["duration"], s["repeat"], s["sweep_duration"],
+                  s["sweep_repeat"]), "")
+
+    def warnings(self):
+        """The rows bufpool-bench warned about (runs spread above 10 %,
+        or a first run that is an outlier): their figures are less
+        reliable, and the docs say so."""
+        rows = []
+        for run in self.man["runs"]:
+            if run["group"] == "readme":
+                continue
+            for impl, r in run["r"].items():
+                if not r["warnings"]:
+                    continue
+                v = r["runs"]
+                mean = sum(v) / len(v) if v else 0
+                sd = "%.0f %%" % (100 * r["sd"] / mean) if mean and r["sd"] else "-"
+                first = "-"
+                if len(v) >= 3:
+                    others = sorted(v[1:])
+                    med = others[(len(others) - 1) // 2]
+                    if med and any("first run" in w for w in r["warnings"]):
+                        first = "%+.0f %%" % (100 * (v[0] - med) / med)
+                rows.append("| `%s` | %s | %s | %s |" % (
+                    run["id"], NAMES.get(impl, impl), sd, first))
+        self.p("### Warnings", "")
+        if not rows:
+            self.p("bufpool-bench warned about no row: every row's runs "
+                   "spread by at most 10 %, and no first run was an outlier.",
+                   "")
+            return
+        self.p("bufpool-bench warned about %d rows: their runs spread by "
+               "more than 10 %% (standard deviation / mean), or their first run "
+               "was an outlier (outside the others' range and more than 10 %% "
+               "from their median).  Their figures are less reliable: re-run "
+               "`make bench` on a quieter machine, or with a longer "
+               "`BENCH_DURATION`." % len(rows), "",
+               "| point | implementation | spread | first run vs the others |",
+               "|---|---|---:|---:|")
+        self.p(*rows)
+        self.p("")
 
     def t1(self):
         sizes = self.target_sizes()
@@ -230,7 +330,7 @@ class Report:
             self.p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 human_size(s), mps(b), ns(self.nsp(rid, "bufpool")), mps(f),
                 ns(self.nsp(rid, "ffmpeg")), mps(mm),
-                ns(self.nsp(rid, "malloc")), rx(vf),
+                ns(self.nsp(rid, "malloc")), rxr(vf, self.rng(rid, "bufpool", "ffmpeg")),
                 "-" if vm is None else "%.2f" % vm, verdict(ok)))
         self.commands(["t1-local-" + self.sid(s) for s in sizes])
         self.summary.append(("1", "one thread: ≥ %g× FFmpeg, ≤ %g× malloc "
@@ -260,7 +360,7 @@ class Report:
             oks.append(ok)
             self.p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 human_size(s), mps(b2), mps(b1), rx(sc), mps(f2), mps(f1),
-                mps(m2), rx(vf), verdict(ok)))
+                mps(m2), rxr(vf, self.rng(r2, "bufpool", "ffmpeg")), verdict(ok)))
         self.commands(["t2-local-" + self.sid(s) for s in sizes])
         self.summary.append(("2", "two threads: ≥ %g× own 1-thread, ≥ %g× "
                              "FFmpeg" % (T2_SCALING, T2_VS_FFMPEG),
@@ -286,7 +386,8 @@ class Report:
             self.p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 human_size(s), mps(b), ns(self.nsp(rid, "bufpool")), mps(f),
                 ns(self.nsp(rid, "ffmpeg")), mps(mm),
-                ns(self.nsp(rid, "malloc")), rx(vf), verdict(ok)))
+                ns(self.nsp(rid, "malloc")),
+                rxr(vf, self.rng(rid, "bufpool", "ffmpeg")), verdict(ok)))
         self.commands(["t2-pipeline-" + self.sid(s) for s in sizes])
         self.summary.append(("3", "pipeline: ≥ %g× FFmpeg" % T3_VS_FFMPEG,
                              all_of(oks)))
@@ -421,8 +522,9 @@ class Report:
             lines.append("%d %s" % (run[key], " ".join(
                 "?" if v is None else "%.1f" % v for v in (b, f, mm))))
             self.p("| %s | %s | %s | %s | %s | %s |" % (
-                fmt(run[key]), mps(b), mps(f), mps(mm), rx(ratio(b, f)),
-                rx(ratio(b, mm))))
+                fmt(run[key]), mps(b), mps(f), mps(mm),
+                rxr(ratio(b, f), self.rng(run["id"], "bufpool", "ffmpeg")),
+                rxr(ratio(b, mm), self.rng(run["id"], "bufpool", "malloc"))))
         with open(os.path.join(self.results, datname), "w") as fh:
             fh.write("\n".join(lines) + "\n")
         self.commands([r["id"] for r in runs])
@@ -460,6 +562,7 @@ class Report:
             for n, what, ok in sorted(self.summary):
                 self.p("| %s | %s | %s |" % (n, what, verdict(ok)))
             self.p("")
+        self.warnings()
         self.out.extend(body)
         self.sweeps()
         text = "\n".join(self.out).rstrip("\n") + "\n"
@@ -481,10 +584,56 @@ def splice(doc, block):
     return doc.rstrip("\n") + "\n\n" + block + "\n"
 
 
+def readme_block(man, results):
+    """The README's example: its command and the table it printed."""
+    inv = next((i for i in man["invocations"] if i["id"] == "readme"), None)
+    if not inv:
+        return None
+    with open(os.path.join(results, inv["table"])) as f:
+        table = f.read().rstrip("\n")
+    cfg = man["reports"]["readme"]["config"]
+    cmd = " ".join(["cli/bufpool-bench"] + inv["options"])
+    return ("%s\n<!-- Generated by bench/report.py (make bench); the next run "
+            "replaces everything between these markers. -->\n"
+            "On this machine (%s, %d online CPUs, %s; shared with other "
+            "builds), `%s` printed:\n\n```\n%s\n```\n%s"
+            % (README_BEGIN, cfg["cpu_model"], cfg["cpus_online"],
+               cfg["kernel"], cmd, table, README_END))
+
+
+def write_doc(path, splice_fn, block, results, fallback):
+    try:
+        with open(path) as f:
+            doc = f.read()
+    except OSError:
+        doc = fallback
+    new = splice_fn(doc, block)
+    try:
+        with open(path, "w") as f:
+            f.write(new)
+        print("report.py: wrote %s" % path)
+    except OSError as e:
+        alt = os.path.join(results, os.path.basename(path))
+        with open(alt, "w") as f:
+            f.write(new)
+        print("report.py: cannot write %s (%s); wrote %s instead"
+              % (path, e.strerror, alt))
+
+
+def splice_readme(doc, block):
+    if README_BEGIN in doc and README_END in doc:
+        head, rest = doc.split(README_BEGIN, 1)
+        _, tail = rest.split(README_END, 1)
+        return head + block + tail
+    sys.exit("report.py: the README has no %s ... %s markers" %
+             (README_BEGIN, README_END))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default="bench/results")
     ap.add_argument("--docs", default="docs/PERFORMANCE.md")
+    ap.add_argument("--readme")
     args = ap.parse_args()
     try:
         man = load(args.results)
@@ -493,22 +642,10 @@ def main():
     block = Report(man, args.results).build()
     with open(os.path.join(args.results, "tables.md"), "w") as f:
         f.write(block + "\n")
-    try:
-        with open(args.docs) as f:
-            doc = f.read()
-    except OSError:
-        doc = "# bufpool performance\n"
-    new = splice(doc, block)
-    try:
-        with open(args.docs, "w") as f:
-            f.write(new)
-        print("report.py: wrote %s" % args.docs)
-    except OSError as e:
-        alt = os.path.join(args.results, "PERFORMANCE.md")
-        with open(alt, "w") as f:
-            f.write(new)
-        print("report.py: cannot write %s (%s); wrote %s instead"
-              % (args.docs, e.strerror, alt))
+    write_doc(args.docs, splice, block, args.results, "# bufpool performance\n")
+    rb = readme_block(man, args.results)
+    if args.readme and rb:
+        write_doc(args.readme, splice_readme, rb, args.results, "")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """run.py - run issue 6's performance comparison (the measuring half of
-`make bench`; bench/report.py turns the results into docs/PERFORMANCE.md).
+`make bench`; bench/report.py turns the results into docs/PERFORMANCE.md,
+the README's benchmark table and docs/bench.png).
 
 Runs cli/bufpool-bench (bufpool, FFmpeg and malloc in the same invocation,
-runs interleaved, medians of --repeat runs) for every target of issue 6 and
-for the plot's sweeps, and bench/callgrind.sh for the instruction counts.
-Writes into OUT (a directory of the build tree):
+every run in a process of its own, runs interleaved, medians of --repeat
+runs; the -t and -s lists make each group one invocation) for every target
+of issue 6, for the plot's sweeps and for the README's example, and
+bench/callgrind.sh for the instruction counts.  Writes into OUT (a
+directory of the build tree):
 
-  <id>.csv        bufpool-bench's CSV report of one invocation
+  <id>.json       bufpool-bench's JSON report of one invocation (--json)
+  <id>.txt        its table, as printed on a terminal
   callgrind.csv   instructions per pair, one line per implementation
-  manifest.json   every invocation (id, group, parameters, exact command,
-                  CSV file), the settings, the machine description
+  manifest.json   every invocation (id, group, exact command, files), the
+                  settings, the machine description
 
 Python 3 standard library only.
 """
@@ -109,40 +113,41 @@ def loadavg():
 
 
 def plan(args):
-    """The bufpool-bench invocations, in run order."""
+    """The bufpool-bench invocations, in run order: (id, group, arguments)."""
     runs = []
-
-    def add(rid, group, threads, size, pattern, duration, repeat):
-        runs.append({"id": rid, "group": group, "threads": threads,
-                     "size": size, "pattern": pattern, "hold": HOLD,
-                     "duration": duration, "repeat": repeat})
-
+    sizes = ",".join(size_arg(s) for s in TARGET_SIZES)
+    common = ["-H", str(HOLD)]
     if not args.skip_targets:
-        # Per size, the runs whose ratios are compared across invocations
-        # (1 vs 2 threads, 2 vs 8 threads) follow each other.
-        d, r = args.duration, args.repeat
-        for s in TARGET_SIZES:
-            add("t1-local-%s" % size_arg(s), "local", 1, s, "local", d, r)
-            add("t2-local-%s" % size_arg(s), "local", 2, s, "local", d, r)
-            add("t8-local-%s" % size_arg(s), "local", 8, s, "local", d, r)
-            add("t2-pipeline-%s" % size_arg(s), "pipeline", 2, s,
-                "pipeline", d, r)
+        d, r = str(args.duration), str(args.repeat)
+        # Per size, 1, 2 and 8 threads follow each other (targets 2 and 6
+        # compare them); the pipeline is target 3.
+        runs.append(("targets-local", "local",
+                     ["-t", "1,2,8", "-s", sizes, "-p", "local"] + common +
+                     ["-d", d, "-r", r]))
+        runs.append(("targets-pipeline", "pipeline",
+                     ["-t", "2", "-s", sizes, "-p", "pipeline"] + common +
+                     ["-d", d, "-r", r]))
     if not args.skip_sweep:
-        d, r = args.sweep_duration, args.sweep_repeat
-        for t in SWEEP_THREADS:
-            add("sweep-threads-%d" % t, "sweep-threads", t,
-                SWEEP_THREADS_SIZE, "local", d, r)
-        for s in SWEEP_SIZES:
-            add("sweep-size-%s" % size_arg(s), "sweep-size",
-                SWEEP_SIZE_THREADS, s, "local", d, r)
+        d, r = str(args.sweep_duration), str(args.sweep_repeat)
+        runs.append(("sweep-threads", "sweep-threads",
+                     ["-t", "%d-%d" % (SWEEP_THREADS[0], SWEEP_THREADS[-1]),
+                      "-s", size_arg(SWEEP_THREADS_SIZE), "-p", "local"] +
+                     common + ["-d", d, "-r", r]))
+        runs.append(("sweep-size", "sweep-size",
+                     ["-t", str(SWEEP_SIZE_THREADS), "-s",
+                      ",".join(size_arg(s) for s in SWEEP_SIZES), "-p",
+                      "local"] + common + ["-d", d, "-r", r]))
+    if not args.skip_readme:
+        # The README's example: the defaults (all CPUs, 1 MiB, 2 s), 3 runs.
+        runs.append(("readme", "readme", shlex.split(args.readme_options)))
     return runs
 
 
-def bench_argv(args, run, csv_path):
-    return [args.bench, "-t", str(run["threads"]), "-s",
-            size_arg(run["size"]), "-p", run["pattern"], "-H",
-            str(run["hold"]), "-d", str(run["duration"]), "-r",
-            str(run["repeat"]), "-q", "-f", "csv", "-o", csv_path]
+def bench_argv(args, run, out):
+    rid, _, opts = run
+    return [args.bench] + opts + [
+        "-q", "-f", "table", "-o", os.path.join(out, rid + ".txt"),
+        "--json", os.path.join(out, rid + ".json")]
 
 
 def run_callgrind(args, out):
@@ -210,11 +215,14 @@ def main():
     ap.add_argument("--skip-targets", action="store_true")
     ap.add_argument("--skip-sweep", action="store_true")
     ap.add_argument("--skip-callgrind", action="store_true")
+    ap.add_argument("--skip-readme", action="store_true")
+    ap.add_argument("--readme-options", default="-r 3",
+                    help="bufpool-bench options of the README's example")
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
     for name in os.listdir(args.out):      # no stale run survives
-        if name.endswith((".csv", ".json", ".dat")):
+        if name.endswith((".csv", ".json", ".dat", ".txt")):
             os.remove(os.path.join(args.out, name))
     t0 = time.time()
     manifest = {
@@ -222,24 +230,26 @@ def main():
         "loadavg_before": loadavg(),
         "settings": {"duration": args.duration, "repeat": args.repeat,
                      "sweep_duration": args.sweep_duration,
-                     "sweep_repeat": args.sweep_repeat, "hold": HOLD},
+                     "sweep_repeat": args.sweep_repeat, "hold": HOLD,
+                     "readme_options": args.readme_options},
         "machine": machine(args),
-        "runs": [],
+        "invocations": [],
     }
     runs = plan(args)
     for i, run in enumerate(runs, 1):
-        csv_path = os.path.join(args.out, run["id"] + ".csv")
-        argv = bench_argv(args, run, csv_path)
-        run["command"] = " ".join(shlex.quote(a) for a in argv)
-        run["csv"] = run["id"] + ".csv"
-        run["loadavg"] = loadavg()
+        argv = bench_argv(args, run, args.out)
+        shown = argv
+        inv = {"id": run[0], "group": run[1], "options": run[2],
+               "command": " ".join(shlex.quote(a) for a in shown),
+               "json": run[0] + ".json", "table": run[0] + ".txt",
+               "loadavg": loadavg()}
         print("run.py [%d/%d, %.0f s]: %s" % (i, len(runs), time.time() - t0,
-                                              run["command"]), flush=True)
+                                              inv["command"]), flush=True)
         p = subprocess.run(argv)
         if p.returncode != 0:
             sys.exit("run.py: bufpool-bench failed (exit status %d)"
                      % p.returncode)
-        manifest["runs"].append(run)
+        manifest["invocations"].append(inv)
     manifest["loadavg_after_bench"] = loadavg()
     if args.skip_callgrind:
         manifest["callgrind"] = {"available": False, "rows": [],

@@ -1,10 +1,13 @@
 /* bench.h - types shared by the parts of bufpool-bench.
  *
  * The CLI is split by concern: options.c (command line), impl_*.c (one
- * adapter per implementation behind the impl_ops table, listed in
- * impls.c), workload.c (the threads and the four patterns), histogram.c
- * (latency), report.c (table/csv/json) and main.c (runs and repeats).  Everything here is
- * plain data so that each part can be read on its own. */
+ * adapter per implementation behind the impl_ops table, listed
+ * in impls.c), workload.c (the threads and the four patterns; shape.c,
+ * the workload's shape), histogram.c (latency), report.c
+ * (table/csv/json, with fmt.c's formatting and machine.c's description of
+ * the machine), compare.c (--compare), outfile.c (-o and --json files) and
+ * main.c (the sweep, the repeats, a child process per run).  Everything
+ * here is plain data so that each part can be read on its own. */
 #ifndef BUFPOOL_BENCH_H
 #define BUFPOOL_BENCH_H
 
@@ -24,6 +27,8 @@ enum format  { FMT_TABLE, FMT_CSV, FMT_JSON };
 
 #define MAX_THREADS 1024
 #define MAX_IMPLS   8
+#define MAX_SWEEP   1024       /* values of -t and of -s (each) */
+#define MAX_PCT     16         /* --percentiles */
 #define MAX_PLANES  8          /* --planes: pools per frame */
 #define MAX_RESOLUTIONS 8      /* --pools: frame geometries at once */
 
@@ -110,6 +115,16 @@ typedef struct bench_config {
     bool         latency, per_thread, verify, quiet;
     enum format  format;
     const char  *output;       /* NULL: stdout */
+    /* The sweep (main.c runs every combination, threads outer, size inner;
+     * threads and size above are then the point being run). */
+    int          nthreads_list, nsizes;
+    int          threads_list[MAX_SWEEP];
+    size_t       sizes[MAX_SWEEP];
+    int          npct;         /* --percentiles, ascending, in (0, 100] */
+    double       pct[MAX_PCT];
+    const char  *json_output;  /* --json FILE, or NULL */
+    const char  *compare;      /* --compare OLD.json, or NULL */
+    const char  *compare_new;  /* NEW.json: compare two saved reports, no run */
 } bench_config;
 
 /* One thread's share of one measured run. */
@@ -135,14 +150,51 @@ typedef struct run_result {
     thread_result *threads;    /* nthreads entries, owned */
 } run_result;
 
+/* What the report keeps of a run (main.c makes it from the run_result in
+ * the run's own process): the figures, and the latency percentiles of
+ * cfg->pct instead of the histograms. */
+typedef struct lat_summary {
+    uint64_t n;                /* samples */
+    uint64_t q[MAX_PCT];       /* ns at cfg->pct[i] */
+} lat_summary;
+
+typedef struct thread_summary {
+    int      index, cpu;
+    const char *role;
+    uint64_t pairs;
+    double   seconds;
+    lat_summary get_lat, rel_lat;
+} thread_summary;
+
+typedef struct run_summary {
+    uint64_t pairs;
+    double   seconds, pairs_per_sec;
+    uint64_t gets;
+    impl_stats stats;
+    long     peak_rss_kib;
+    lat_summary get_lat, rel_lat;
+    long     pid;              /* the child process that ran it */
+    int      nthreads;
+    thread_summary *threads;   /* with --per-thread, else NULL */
+} run_summary;
+
 /* All runs of one implementation, with the one reported (the median). */
 typedef struct impl_result {
     const impl_ops *impl;
-    int         nruns;
-    run_result *runs;
+    int         nruns;         /* runs completed (fewer when interrupted) */
+    run_summary *runs;
     int         median;        /* index into runs */
     double      min_pps, max_pps;
+    double      mean_pps, sd_pps;  /* sd: sample standard deviation */
 } impl_result;
+
+/* One point of a sweep: every implementation on one (threads, size). */
+typedef struct point_result {
+    int          threads;
+    size_t       size;
+    int          nimpls;
+    impl_result  impls[MAX_IMPLS];
+} point_result;
 
 /* The optional peers this program has: those configure found, unless
  * BENCH_NO_PEERS (the option parser's fuzz harness, built without them). */
@@ -173,5 +225,8 @@ const char *bench_impl_names(void);
 /* A deliberately broken pool for testing --verify (impl_broken.c); only
  * selectable when BUFPOOL_BENCH_TESTING=1 is in the environment. */
 extern const impl_ops impl_broken;
+/* Testing only as well: counts the runs made in its process (impl_probe.c),
+ * so that the tests can check that each run has a process of its own. */
+extern const impl_ops impl_probe;
 
 #endif /* BUFPOOL_BENCH_H */

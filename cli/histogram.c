@@ -1,9 +1,11 @@
 /* histogram.c - log-bucketed histogram.
  *
- * Values below 8 get a bucket each; above, each power of two [2^m, 2^(m+1))
- * is split into 8 equal buckets.  Adding is a count-leading-zeros and an
+ * Values below 128 get a bucket each; above, each power of two
+ * [2^m, 2^(m+1)) is split into 128 equal buckets, so a bucket's width is
+ * at most 1/128 of its lower bound: a percentile read from it is at most
+ * 0.78 % above the true value.  Adding is a count-leading-zeros and an
  * increment, cheap enough to run on sampled operations without disturbing
- * the throughput being measured, and 4 KiB per histogram is small enough to
+ * the throughput being measured; 34 KiB per histogram is small enough to
  * keep one per thread and merge at the end. */
 #include "config.h"
 
@@ -16,6 +18,8 @@ static unsigned bucket_of(uint64_t v)
     if (v < HIST_SUB)
         return (unsigned)v;
     unsigned msb = 63u - (unsigned)__builtin_clzll(v);
+    if (msb >= HIST_TOP_BITS)
+        return HIST_BUCKETS - 1;
     unsigned shift = msb - HIST_SUB_BITS;
     return (msb - HIST_SUB_BITS + 1) * HIST_SUB +
            (unsigned)((v >> shift) & (HIST_SUB - 1));
@@ -26,6 +30,8 @@ static uint64_t bucket_upper(unsigned b)
 {
     if (b < HIST_SUB)
         return b;
+    if (b == HIST_BUCKETS - 1)
+        return UINT64_MAX;
     unsigned msb = b / HIST_SUB + HIST_SUB_BITS - 1;
     unsigned shift = msb - HIST_SUB_BITS;
     uint64_t low = (uint64_t)(HIST_SUB + b % HIST_SUB) << shift;

@@ -1,13 +1,16 @@
-/* histogram.h - log-bucketed latency histogram (HDR-style, 8 sub-buckets
- * per power of two, so a bucket is at most 12.5% wide). */
+/* histogram.h - log-bucketed latency histogram (HDR-style: 128 sub-buckets
+ * per power of two, so a bucket is at most 1/128 = 0.78 % wide). */
 #ifndef BUFPOOL_BENCH_HISTOGRAM_H
 #define BUFPOOL_BENCH_HISTOGRAM_H
 
 #include <stdint.h>
 
-#define HIST_SUB_BITS 3
+#define HIST_SUB_BITS 7
 #define HIST_SUB      (1u << HIST_SUB_BITS)
-#define HIST_BUCKETS  (64 * HIST_SUB)
+/* Values from 2^HIST_TOP_BITS up (18 minutes in ns) share one last bucket,
+ * whose upper bound is the exact maximum. */
+#define HIST_TOP_BITS 40
+#define HIST_BUCKETS  ((HIST_TOP_BITS - HIST_SUB_BITS + 1) * HIST_SUB + 1)
 
 typedef struct hist {
     uint64_t n, max;

@@ -58,11 +58,11 @@ static int none_open(const bench_config *cfg, void **ctxp)
     c->stride = (cfg->size + 63) & ~(size_t)63;
     switch (cfg->pattern) {
     case PAT_PIPELINE:
-        c->per = (uint64_t)cfg->depth + 2;
+        c->per = (uint64_t)workload_depth(cfg) + 2;
         c->count = c->per * (uint64_t)((cfg->threads + 1) / 2);
         break;
     case PAT_DECODER:
-        c->per = (uint64_t)cfg->depth + (uint64_t)cfg->threads;
+        c->per = (uint64_t)workload_depth(cfg) + (uint64_t)cfg->threads;
         c->count = c->per;
         break;
     default:

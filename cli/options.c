@@ -40,12 +40,17 @@
 #define NAVAILABLE bench_nimpls
 #define available  bench_impls
 
+/* Selectable only with BUFPOOL_BENCH_TESTING=1 (for the test suite). */
+static const impl_ops *const testing[] = { &impl_broken, &impl_probe };
+#define NTESTING (int)(sizeof testing / sizeof testing[0])
+
 const char *options_impl_names(void)
 {
     return bench_impl_names();
 }
 
-/* Long option table.  Every option has a short form too. */
+/* Long option table.  Every option has a short form too (--json, --compare
+ * and --percentiles: -j, -C, -L). */
 static const struct option longopts[] = {
     {"threads",     required_argument, NULL, 't'},
     {"size",        required_argument, NULL, 's'},
@@ -72,12 +77,15 @@ static const struct option longopts[] = {
     {"verify",      no_argument,       NULL, 'v'},
     {"format",      required_argument, NULL, 'f'},
     {"output",      required_argument, NULL, 'o'},
+    {"json",        required_argument, NULL, 'j'},
+    {"compare",     required_argument, NULL, 'C'},
+    {"percentiles", required_argument, NULL, 'L'},
     {"quiet",       no_argument,       NULL, 'q'},
     {"help",        no_argument,       NULL, 'h'},
     {"version",     no_argument,       NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
-static const char shortopts[] = ":t:s:n:d:w:r:H:D:Y:R:p:T:S:M:m:a:zZc:i:lPvf:o:qhV";
+static const char shortopts[] = ":t:s:n:d:w:r:H:D:Y:R:p:T:S:M:m:a:zZc:i:lPvf:o:j:C:L:qhV";
 
 /* "-t/--threads" for messages. */
 static const char *optname(int c)
@@ -154,27 +162,32 @@ static int parse_int_range(int c, const char *s, uint64_t lo, uint64_t hi,
     return -1;
 }
 
-/* Applies the optional binary suffix at e (K, M, G or T, also KiB, KB)
- * to *v, which must end the string.  0 or a negative errno. */
-static int bytes_suffix(const char *e, uint64_t *v)
+/* One value of a -t or -s list: a count, or a byte count with a suffix. */
+static int parse_item(bool bytes, const char *s, const char **end,
+                      uint64_t *out)
 {
-    unsigned shift = 0;
-    switch (toupper((unsigned char)*e)) {
-    case 'K': shift = 10; e++; break;
-    case 'M': shift = 20; e++; break;
-    case 'G': shift = 30; e++; break;
-    case 'T': shift = 40; e++; break;
-    default: break;
-    }
-    if (shift && (e[0] == 'i' || e[0] == 'I') && (e[1] == 'B' || e[1] == 'b'))
-        e += 2;
-    else if (shift && (e[0] == 'B' || e[0] == 'b'))
-        e++;
-    if (*e)
+    uint64_t v;
+    if (parse_u64(s, &v, end) < 0)
         return -EINVAL;
-    if (shift && *v > (UINT64_MAX >> shift))
-        return -ERANGE;
-    *v <<= shift;
+    unsigned shift = 0;
+    if (bytes) {
+        const char *e = *end;
+        switch (toupper((unsigned char)*e)) {
+        case 'K': shift = 10; e++; break;
+        case 'M': shift = 20; e++; break;
+        case 'G': shift = 30; e++; break;
+        case 'T': shift = 40; e++; break;
+        default: break;
+        }
+        if (shift && (e[0] == 'i' || e[0] == 'I') && (e[1] == 'B' || e[1] == 'b'))
+            e += 2;
+        else if (shift && (e[0] == 'B' || e[0] == 'b'))
+            e++;
+        if (shift && v > (UINT64_MAX >> shift))
+            return -ERANGE;
+        *end = e;
+    }
+    *out = v << shift;
     return 0;
 }
 
@@ -184,15 +197,142 @@ static int parse_bytes(int c, const char *s, uint64_t lo, uint64_t hi,
 {
     const char *e;
     uint64_t v;
-    int r = parse_u64(s, &v, &e);
-    if (r == 0)
-        r = bytes_suffix(e, &v);
-    if (r < 0 || v < lo || v > hi)
+    if (parse_item(true, s, &e, &v) < 0 || *e || v < lo || v > hi)
         return bad(c, s, "expected a byte count from %" PRIu64 " to %s "
                    "(optional suffix K, M, G or T, powers of 1024)", lo,
                    hi_name);
     *out = v;
     return -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* -t and -s: a value, a comma-separated list, or ranges A-B (threads: every
+ * integer; sizes: A, 2A, 4A, ... up to B) and A-B:STEP (every STEP), mixed
+ * freely: "1,2,4", "1-4", "64-1M", "4K-16K:4K".  Each value must be in
+ * [lo, hi] and appear once; at most MAX_SWEEP values. */
+static int parse_list(int c, const char *s, bool bytes, uint64_t lo,
+                      uint64_t hi, const char *hi_name, uint64_t *vals, int *n)
+{
+    const char *what = bytes ? "a byte count" : "an integer";
+    const char *note = bytes ? " (optional suffix K, M, G or T, powers of "
+                               "1024)" : "";
+    const char *range = bytes ? "64,4K,1M or a range like 64-1M (doubling) "
+                                "or 4K-16K:4K"
+                              : "1,2,4 or a range like 1-8 or 1-8:2";
+    const char *p = s;
+    *n = 0;
+    for (;;) {
+        uint64_t a, b, step = 0;
+        const char *e;
+        bool is_range = false;
+        if (parse_item(bytes, p, &e, &a) < 0)
+            goto syntax;
+        b = a;
+        if (*e == '-') {
+            is_range = true;
+            if (parse_item(bytes, e + 1, &e, &b) < 0)
+                goto syntax;
+            if (*e == ':') {
+                if (parse_item(bytes, e + 1, &e, &step) < 0 || step == 0)
+                    goto syntax;
+            }
+            if (b < a)
+                return bad(c, s, "a range must go up (%" PRIu64 " > %" PRIu64
+                           ")", a, b);
+        }
+        if (*e && *e != ',')
+            goto syntax;
+        if (a < lo || b > hi)
+            return bad(c, s, "expected %s from %" PRIu64 " to %s%s, or a "
+                       "list like %s", what, lo, hi_name, note, range);
+        if (is_range && !bytes && !step)
+            step = 1;
+        for (uint64_t v = a;;) {
+            if (*n == MAX_SWEEP)
+                return bad(c, s, "at most %d values", MAX_SWEEP);
+            vals[(*n)++] = v;
+            if (!is_range)
+                break;
+            /* Doubling, or the step; stop before passing b (or wrapping). */
+            uint64_t next = step ? v + step : v * 2;
+            if (next <= v || next > b || (!step && v == 0))
+                break;
+            v = next;
+        }
+        if (!*e)
+            break;
+        p = e + 1;
+    }
+    /* Each value once: sorted, a repeat is next to its twin. */
+    static uint64_t sorted[MAX_SWEEP];
+    memcpy(sorted, vals, sizeof *vals * (size_t)*n);
+    qsort(sorted, (size_t)*n, sizeof *sorted, cmp_u64);
+    for (int i = 1; i < *n; i++)
+        if (sorted[i] == sorted[i - 1])
+            return bad(c, s, "%" PRIu64 " is listed twice", sorted[i]);
+    return -1;
+syntax:
+    return bad(c, s, "expected %s from %" PRIu64 " to %s%s, or a list like %s",
+               what, lo, hi_name, note, range);
+}
+
+/* --percentiles: a comma-separated list of percentiles above 0 and up to
+ * 100, with at most 4 decimals, or "max" (= 100); sorted, each once. */
+static int parse_percentiles(int c, const char *s, bench_config *cfg)
+{
+    const char *p = s;
+    cfg->npct = 0;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        double v;
+        if (len == 3 && strncmp(p, "max", 3) == 0) {
+            v = 100;
+        } else {
+            /* digits, at most one '.', at most 4 digits after it */
+            size_t i = 0, dot = len, digits = 0;
+            for (; i < len; i++) {
+                if (p[i] == '.' && dot == len)
+                    dot = i;
+                else if (isdigit((unsigned char)p[i]))
+                    digits++;
+                else
+                    break;
+            }
+            if (i < len || digits == 0 || (dot < len && len - dot - 1 > 4) ||
+                len > 12)
+                return bad(c, s, "expected a comma-separated list of "
+                           "percentiles above 0 and up to 100 (at most 4 "
+                           "decimals) or max, e.g. 50,99,99.9,max");
+            char num[16];
+            memcpy(num, p, len);
+            num[len] = 0;
+            v = strtod(num, NULL);
+            if (!(v > 0 && v <= 100))
+                return bad(c, s, "expected a comma-separated list of "
+                           "percentiles above 0 and up to 100 (at most 4 "
+                           "decimals) or max, e.g. 50,99,99.9,max");
+        }
+        for (int i = 0; i < cfg->npct; i++)
+            if (cfg->pct[i] == v)
+                return bad(c, s, "percentile %.4g is listed twice", v);
+        if (cfg->npct == MAX_PCT)
+            return bad(c, s, "at most %d percentiles", MAX_PCT);
+        /* insertion in ascending order */
+        int i = cfg->npct++;
+        while (i > 0 && cfg->pct[i - 1] > v) {
+            cfg->pct[i] = cfg->pct[i - 1];
+            i--;
+        }
+        cfg->pct[i] = v;
+        if (!p[len])
+            return -1;
+        p += len + 1;
+    }
 }
 
 /* Seconds as a decimal number. */
@@ -230,7 +370,7 @@ static int parse_planes(int c, const char *s, bench_config *cfg)
         memcpy(one, p, len);
         one[len] = '\0';
         /* parse_bytes's own message would name only this element. */
-        if (parse_u64(one, &v, &e) < 0 || bytes_suffix(e, &v) < 0 ||
+        if (parse_item(true, one, &e, &v) < 0 || *e ||
             v < 1 || v > ((uint64_t)1 << 30))
             return bad(c, s, "expected 1 to %d comma-separated byte counts "
                        "from 1 to 1G (optional suffix K, M or G), e.g. "
@@ -319,11 +459,12 @@ static int parse_impls(int c, const char *s, bench_config *cfg)
             if (strlen(available[i]->name) == len &&
                 strncmp(available[i]->name, p, len) == 0)
                 found = available[i];
-        if (!found && len == 6 && strncmp(p, "broken", 6) == 0) {
-            const char *t = getenv("BUFPOOL_BENCH_TESTING");
-            if (t && strcmp(t, "1") == 0)
-                found = &impl_broken;
-        }
+        const char *t = getenv("BUFPOOL_BENCH_TESTING");
+        for (int i = 0; !found && t && strcmp(t, "1") == 0 &&
+                        i < NTESTING; i++)
+            if (strlen(testing[i]->name) == len &&
+                strncmp(testing[i]->name, p, len) == 0)
+                found = testing[i];
 #ifndef HAVE_AVUTIL
         if (!found && len == 6 && strncmp(p, "ffmpeg", 6) == 0)
             return bad(c, s, "this bufpool-bench was built without libavutil "
@@ -379,19 +520,25 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: " PROG " [OPTION]...\n"
+"  or:  " PROG " --compare OLD.json NEW.json [-f F] [-o FILE]\n"
 "Benchmark multi-threaded get/release of fixed-size buffers: bufpool against\n"
-"malloc, FFmpeg's AVBufferPool and other peers, the same workload side by side.\n"
+"malloc, FFmpeg's AVBufferPool and other peers, the same workload side by\n"
+"side, every run in a fresh child process.\n"
 "\n"
 "Workload:\n"
-"  -t, --threads N       threads (default: the CPUs in --cpus, else all online CPUs;\n"
-"                        decoder: the workers, plus one output thread)\n"
-"  -s, --size BYTES      buffer size, suffix K, M, G or T (default 1M)\n"
+"  -t, --threads LIST    threads (default: the CPUs in --cpus, else all online\n"
+"                        CPUs; decoder: the workers, plus one output thread);\n"
+"                        a list or range sweeps: 1,2,4  1-8  1-8:2\n"
+"  -s, --size LIST       buffer size, suffix K, M, G or T (default 1M); a list\n"
+"                        or range sweeps: 64,4K,1M  64-1M (doubling)  4K-16K:4K\n"
+"                        (-t and -s lists: one row per combination)\n"
 "  -n, --ops N           get+release pairs per thread (pipeline: per producer;\n"
 "                        decoder: frames per worker)\n"
 "  -d, --duration SEC    measured seconds per run (default 2; excludes --ops)\n"
 "  -w, --warmup SEC      unmeasured seconds before each run on the same pool\n"
 "                        (default: 10%% of --duration, 0 with --ops)\n"
-"  -r, --repeat N        runs per implementation; report the median (default 1)\n"
+"  -r, --repeat N        runs per implementation, interleaved; report the\n"
+"                        median, spread and every run (default 1)\n"
 "  -H, --hold N          buffers each thread holds before releasing (default 4)\n"
 "  -D, --depth N         pipeline: each producer's queue (default: --hold);\n"
 "                        decoder: the reorder queue (default: 2 x threads)\n"
@@ -419,19 +566,25 @@ static void usage(FILE *f)
 "\n"
 "Report:\n"
 "  -l, --latency         sampled get and release latency percentiles\n"
+"  -L, --percentiles LIST  which ones (implies -l; default 50,90,99,99.9,max)\n"
 "  -P, --per-thread      a row per thread\n"
 "  -v, --verify          token-check every buffer: exit 1 if one was handed to\n"
 "                        two holders at once\n"
 "  -f, --format F        table | csv | json (default: from -o FILE's .csv or\n"
 "                        .json suffix, else table on a terminal or in a file,\n"
 "                        json when stdout is a pipe or file)\n"
-"  -o, --output FILE     write the report to FILE instead of stdout\n"
-"  -q, --quiet           no progress line on stderr\n"
+"  -o, --output FILE     write the report to FILE instead of stdout (replaced\n"
+"                        when the run ends; a partial report on Ctrl-C)\n"
+"  -j, --json FILE       also write the JSON report to FILE\n"
+"  -C, --compare OLD.json  add each row's ratio against a saved JSON report;\n"
+"                        with NEW.json: compare two saved reports, run nothing\n"
+"  -q, --quiet           no progress line, no warnings on stderr\n"
 "  -h, --help            this help, then exit\n"
 "  -V, --version         version and build, then exit\n"
 "\n"
 "Exit status: 0 success, 1 run-time failure (allocation failed, verify\n"
-"mismatch), 2 bad usage.  See bufpool-bench(1).\n",
+"mismatch), 2 bad usage, 130 interrupted (the report so far is written).\n"
+"See bufpool-bench(1).\n",
     options_impl_names());
 }
 
@@ -467,11 +620,20 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     bool size_set = false, depth_set = false, planes_set = false, pools_set = false;
     const char *duration_arg = NULL, *size_arg = "1M";
     const char *depth_arg = NULL, *planes_arg = NULL, *pools_arg = NULL;
+    static uint64_t list[MAX_SWEEP];
+    int nlist;
     uint64_t v;
     int r, sel;
+    /* Options that make no sense when comparing two saved reports. */
+    int run_opt = 0;
 
     memset(cfg, 0, sizeof *cfg);
     cfg->size = 1 << 20;
+    cfg->sizes[0] = cfg->size;
+    cfg->nsizes = 1;
+    static const double default_pct[] = {50, 90, 99, 99.9, 100};
+    cfg->npct = (int)(sizeof default_pct / sizeof default_pct[0]);
+    memcpy(cfg->pct, default_pct, sizeof default_pct);
     cfg->duration = 2.0;
     cfg->repeat = 1;
     cfg->hold = 4;
@@ -493,15 +655,21 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         const char *a = optarg;
         r = -1;
+        if (!strchr("foqCj:?hV", c) && !run_opt)
+            run_opt = c;
         switch (c) {
         case 't':
-            r = parse_int_range(c, a, 1, MAX_THREADS, &v);
-            cfg->threads = (int)v;
+            r = parse_list(c, a, false, 1, MAX_THREADS, "1024", list, &nlist);
+            for (int i = 0; r < 0 && i < nlist; i++)
+                cfg->threads_list[i] = (int)list[i];
+            cfg->nthreads_list = nlist;
             threads_set = true;
             break;
         case 's':
-            r = parse_bytes(c, a, 1, MAX_SIZE, "1T", &v);
-            cfg->size = (size_t)v;
+            r = parse_list(c, a, true, 1, MAX_SIZE, "1T", list, &nlist);
+            for (int i = 0; r < 0 && i < nlist; i++)
+                cfg->sizes[i] = (size_t)list[i];
+            cfg->nsizes = nlist;
             size_arg = a;
             size_set = true;
             break;
@@ -585,6 +753,21 @@ int options_parse(int argc, char **argv, bench_config *cfg)
                 r = bad(c, a, "expected a file name");
             cfg->output = a;
             break;
+        case 'j':
+            if (!*a)
+                r = bad(c, a, "expected a file name");
+            cfg->json_output = a;
+            break;
+        case 'C':
+            if (!*a)
+                r = bad(c, a, "expected the file name of a JSON report "
+                        "(from --json or --format json)");
+            cfg->compare = a;
+            break;
+        case 'L':
+            r = parse_percentiles(c, a, cfg);
+            cfg->latency = true;
+            break;
         case 'q': cfg->quiet = true; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': version(); return EXIT_OK;
@@ -604,10 +787,27 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         if (r >= 0)
             return r;
     }
+    /* One argument, only with --compare: the newer of two saved reports. */
+    if (optind < argc && cfg->compare && !cfg->compare_new && argv[optind][0]) {
+        cfg->compare_new = argv[optind++];
+    }
     if (optind < argc) {
-        say("unexpected argument '%s' (options only; see --help)",
-            argv[optind]);
+        say("unexpected argument '%s' (options only, or --compare OLD.json "
+            "NEW.json; see --help)", argv[optind]);
         return EXIT_USAGE;
+    }
+    if (cfg->compare_new) {
+        if (run_opt) {
+            const char *name = optname(run_opt);
+            say("%s: not with --compare OLD.json NEW.json, which compares "
+                "two saved reports without running anything", name);
+            return EXIT_USAGE;
+        }
+        if (cfg->json_output) {
+            say("-j/--json: not with --compare OLD.json NEW.json (use "
+                "--format json)");
+            return EXIT_USAGE;
+        }
     }
 
     /* Combinations. */
@@ -621,16 +821,19 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     bool decoder = cfg->pattern == PAT_DECODER;
     if (!threads_set) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg->threads = cfg->ncpus ? cfg->ncpus : (n > 0 ? (int)n : 1);
-        if (cfg->threads > MAX_THREADS - decoder)
-            cfg->threads = MAX_THREADS - decoder;
+        int t = cfg->ncpus ? cfg->ncpus : (n > 0 ? (int)n : 1);
+        if (t > MAX_THREADS - decoder)
+            t = MAX_THREADS - decoder;
+        cfg->threads_list[0] = t;
+        cfg->nthreads_list = 1;
     }
-    if (decoder && cfg->threads > MAX_THREADS - 1) {
-        char t[24];
-        snprintf(t, sizeof t, "%d", cfg->threads);
-        return bad('t', t, "--pattern decoder runs the workers and an output "
-                   "thread: at most %d workers", MAX_THREADS - 1);
-    }
+    for (int i = 0; decoder && i < cfg->nthreads_list; i++)
+        if (cfg->threads_list[i] > MAX_THREADS - 1) {
+            char t[24];
+            snprintf(t, sizeof t, "%d", cfg->threads_list[i]);
+            return bad('t', t, "--pattern decoder runs the workers and an "
+                       "output thread: at most %d workers", MAX_THREADS - 1);
+        }
     if (decoder && size_set)
         return bad('s', size_arg, "--pattern decoder takes its buffer sizes "
                    "from -Y/--planes");
@@ -640,16 +843,33 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         return bad('R', pools_arg, "only with --pattern decoder");
     if (depth_set && (cfg->pattern == PAT_LOCAL || cfg->pattern == PAT_RANDOM))
         return bad('D', depth_arg, "only with --pattern pipeline or decoder");
-    if (!depth_set)
-        cfg->depth = decoder ? (unsigned)(2 * cfg->threads) : cfg->hold;
+    /* Unset, the decoder's depth follows each point's threads (shape.c). */
+    if (!depth_set && !decoder)
+        cfg->depth = cfg->hold;
     if (decoder) {
-        cfg->size = 0;
+        /* The report's size: one frame of resolution 0. */
+        cfg->sizes[0] = 0;
         for (int i = 0; i < cfg->nplanes; i++)
-            cfg->size += cfg->planes[i];
+            cfg->sizes[0] += cfg->planes[i];
     }
-    if (cfg->pattern == PAT_PIPELINE && cfg->threads < 2) {
+    /* The first point; main.c sets each point in turn.  The checks below
+     * hold for every point: they use the most threads and the biggest size. */
+    cfg->threads = cfg->threads_list[0];
+    cfg->size = cfg->sizes[0];
+    int min_threads = MAX_THREADS, max_threads = 1;
+    size_t max_size = 1;
+    for (int i = 0; i < cfg->nthreads_list; i++) {
+        if (cfg->threads_list[i] < min_threads)
+            min_threads = cfg->threads_list[i];
+        if (cfg->threads_list[i] > max_threads)
+            max_threads = cfg->threads_list[i];
+    }
+    for (int i = 0; i < cfg->nsizes; i++)
+        if (cfg->sizes[i] > max_size)
+            max_size = cfg->sizes[i];
+    if (cfg->pattern == PAT_PIPELINE && min_threads < 2) {
         char t[24];
-        snprintf(t, sizeof t, "%d", cfg->threads);
+        snprintf(t, sizeof t, "%d", min_threads);
         return bad('t', t, "--pattern pipeline needs at least 2 threads "
                    "(producers and consumers)");
     }
@@ -659,6 +879,9 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         return bad('m', t, "must not exceed -M/--max-buffers (%zu)",
                    cfg->max_buffers);
     }
+    /* The checks below see the biggest point: its threads and size. */
+    cfg->threads = max_threads;
+    cfg->size = max_size;
     /* The most buffers of one pool the workload holds at once. */
     uint64_t need = workload_pool_held(cfg);
     if (cfg->max_buffers && cfg->max_buffers < need) {
@@ -693,6 +916,8 @@ int options_parse(int argc, char **argv, bench_config *cfg)
             return EXIT_USAGE;
         }
     }
+    cfg->threads = cfg->threads_list[0];
+    cfg->size = cfg->sizes[0];
     if (!format_set) {
         const char *dot = cfg->output ? strrchr(cfg->output, '.') : NULL;
         if (dot && strcmp(dot, ".csv") == 0)

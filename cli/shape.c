@@ -24,6 +24,13 @@ size_t workload_pool_size(const bench_config *cfg, int pool)
     return (s + 63) & ~(size_t)63;
 }
 
+unsigned workload_depth(const bench_config *cfg)
+{
+    if (cfg->depth)
+        return cfg->depth;
+    return cfg->pattern == PAT_DECODER ? 2 * (unsigned)cfg->threads : cfg->hold;
+}
+
 int workload_nthreads(const bench_config *cfg)
 {
     return cfg->pattern == PAT_DECODER ? cfg->threads + 1 : cfg->threads;
@@ -34,10 +41,10 @@ uint64_t workload_pool_held(const bench_config *cfg)
     switch (cfg->pattern) {
     case PAT_PIPELINE:
         /* Per producer: its queue, the buffer it is getting, one spare. */
-        return (uint64_t)(cfg->threads + 1) / 2 * ((uint64_t)cfg->depth + 2);
+        return (uint64_t)(cfg->threads + 1) / 2 * ((uint64_t)workload_depth(cfg) + 2);
     case PAT_DECODER:
         /* D frames in the queue, one per worker waiting to enter it. */
-        return (uint64_t)cfg->threads + cfg->depth;
+        return (uint64_t)cfg->threads + workload_depth(cfg);
     default:
         return (uint64_t)cfg->threads * cfg->hold;
     }

@@ -900,7 +900,7 @@ int workload_run(const bench_config *cfg, const impl_ops *impl,
     size_t hs = slice(cfg->hold, sizeof(bench_item));
     size_t ts = slice(cfg->hold, sizeof(uint64_t));
     /* Ring slots (24 bytes) do not divide 128: slice by bytes. */
-    size_t rs = ((size_t)cfg->depth * sizeof(ring_slot) + 127) & ~(size_t)127;
+    size_t rs = ((size_t)workload_depth(cfg) * sizeof(ring_slot) + 127) & ~(size_t)127;
     bench_item *held = xaligned((size_t)n * hs * sizeof *held);
     uint64_t *tokens = xaligned((size_t)n * ts * sizeof *tokens);
     ring_slot *slots = NULL;
@@ -914,8 +914,8 @@ int workload_run(const bench_config *cfg, const impl_ops *impl,
     } else if (cfg->pattern == PAT_DECODER) {
         ph.dec = xaligned(sizeof *ph.dec);
         if (ph.dec) {
-            ph.dec->depth = cfg->depth;
-            ph.dec->slots = xaligned(sizeof *ph.dec->slots * cfg->depth);
+            ph.dec->depth = workload_depth(cfg);
+            ph.dec->slots = xaligned(sizeof *ph.dec->slots * ph.dec->depth);
         }
         alloc_ok = ph.dec && ph.dec->slots;
     }
@@ -925,7 +925,7 @@ int workload_run(const bench_config *cfg, const impl_ops *impl,
         goto out;
     }
     for (int i = 0; i < ph.nprod; i++) {
-        ph.rings[i].cap = cfg->depth;
+        ph.rings[i].cap = workload_depth(cfg);
         ph.rings[i].slots = (ring_slot *)(void *)((char *)slots + (size_t)i * rs);
     }
     for (int i = 0; i < n; i++) {

@@ -31,6 +31,9 @@ int workload_run(const bench_config *cfg, const impl_ops *impl,
 int      workload_npools(const bench_config *cfg);
 size_t   workload_pool_size(const bench_config *cfg, int pool);
 int      workload_nthreads(const bench_config *cfg);
+/* The queue depth: --depth, else --hold (pipeline) or 2 x threads
+ * (decoder; cfg->depth 0 then, so that it follows a sweep's threads). */
+unsigned workload_depth(const bench_config *cfg);
 uint64_t workload_pool_held(const bench_config *cfg);
 double   workload_held_bytes(const bench_config *cfg);
 

@@ -534,7 +534,8 @@ static int expect_new(const ptrack *t, bool *maybe_einval)
 {
     *maybe_einval = false;
     if (!t->size || (t->align & (t->align - 1)) ||
-        (t->flags & ~(BP_POOL_ZERO | BP_POOL_POISON)) ||
+        t->align > BP_POOL_MAX_ALIGN ||
+        (t->flags & ~(BP_POOL_ZERO | BP_POOL_POISON | BP_POOL_NO_CACHE)) ||
         t->max > BP_POOL_MAX_BUFFERS || t->min > BP_POOL_MAX_BUFFERS ||
         (t->max && t->min > t->max))
         return EINVAL;

@@ -3,7 +3,7 @@
  * The input is split at NUL bytes into arguments (argv[0] is
  * "bufpool-bench"; at most MAX_ARGS); the first byte, if it is below 0x20,
  * is a control byte instead: bit 0 sets BUFPOOL_BENCH_TESTING=1 (which
- * makes --impl broken selectable).  options_parse() (cli/options.c) is
+ * makes --impl broken and probe selectable).  options_parse() (cli/options.c) is
  * called with stdout and stderr redirected to memory streams, and must:
  *   - return -1 (go on), 0 (after --help/--version) or 2 (bad usage);
  *   - on 2: have written exactly one line to stderr, starting with
@@ -53,10 +53,42 @@ static bool is_pow2_or_0(size_t v)
     return (v & (v - 1)) == 0;
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void check_config(const bench_config *c)
 {
-    REQUIRE(c->threads >= 1 && c->threads <= MAX_THREADS, " (%d)", c->threads);
-    REQUIRE(c->size >= 1 && c->size <= ((size_t)1 << 40), " (%zu)", c->size);
+    REQUIRE(c->nthreads_list >= 1 && c->nthreads_list <= MAX_SWEEP, " (%d)",
+            c->nthreads_list);
+    REQUIRE(c->nsizes >= 1 && c->nsizes <= MAX_SWEEP, " (%d)", c->nsizes);
+    static bool seen[MAX_THREADS + 1];
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < c->nthreads_list; i++) {
+        int t = c->threads_list[i];
+        REQUIRE(t >= 1 && t <= MAX_THREADS, " (%d)", t);
+        REQUIRE(c->pattern != PAT_PIPELINE || t >= 2, "");
+        REQUIRE(!seen[t], " (%d twice)", t);
+        seen[t] = true;
+    }
+    static size_t sorted[MAX_SWEEP];
+    memcpy(sorted, c->sizes, sizeof *sorted * (size_t)c->nsizes);
+    qsort(sorted, (size_t)c->nsizes, sizeof *sorted, cmp_size);
+    for (int i = 0; i < c->nsizes; i++) {
+        REQUIRE(sorted[i] >= 1 && sorted[i] <= ((size_t)1 << 40), " (%zu)",
+                sorted[i]);
+        REQUIRE(i == 0 || sorted[i] != sorted[i - 1], " (%zu twice)", sorted[i]);
+    }
+    REQUIRE(c->threads == c->threads_list[0] && c->size == c->sizes[0], "");
+    REQUIRE(c->npct >= 1 && c->npct <= MAX_PCT, " (%d)", c->npct);
+    for (int i = 0; i < c->npct; i++)
+        REQUIRE(c->pct[i] > 0 && c->pct[i] <= 100 &&
+                (i == 0 || c->pct[i - 1] < c->pct[i]), " (%g)", c->pct[i]);
+    REQUIRE(!c->json_output || c->json_output[0], "");
+    REQUIRE(!c->compare || c->compare[0], "");
+    REQUIRE(!c->compare_new || c->compare, "");
     REQUIRE(c->repeat >= 1 && c->repeat <= 1000, " (%d)", c->repeat);
     REQUIRE(c->hold >= 1 && c->hold <= 4096, " (%u)", c->hold);
     REQUIRE(c->pattern <= PAT_RANDOM && c->touch <= TOUCH_ALL &&
@@ -78,7 +110,6 @@ static void check_config(const bench_config *c)
             c->min_buffers <= BP_POOL_MAX_BUFFERS, "");
     REQUIRE(!c->max_buffers || c->min_buffers <= c->max_buffers, "");
     REQUIRE(c->ncpus >= 0 && c->ncpus <= MAX_THREADS, " (%d)", c->ncpus);
-    REQUIRE(c->pattern != PAT_PIPELINE || c->threads >= 2, "");
     REQUIRE(!c->output || c->output[0], "");
 }
 

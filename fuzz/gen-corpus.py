@@ -129,6 +129,15 @@ CLI = {
     'conflict': ['-n', '5', '-d', '1'],
     'bundle': ['-zlPvq', '-t1', '-cx'],
     'min-max': ['-M', '2', '-m', '3'],
+    'sweep': ['-t', '1,2,4', '-s', '64,4K,1M', '-r', '2', '-p', 'random'],
+    'sweep-ranges': ['-t', '1-8:3', '--size=64-1M', '-H', '2', '-M', '16'],
+    'sweep-bad': ['-t', '4-2', '-s', '1K-4K:0'],
+    'sweep-pipeline': ['-p', 'pipeline', '-t', '1,2'],
+    'percentiles': ['-L', '50,99.99,max,90', '--percentiles=99.9999'],
+    'compare-run': ['--compare', 'old.json', '--json', 'new.json', '-o',
+                    'r.txt', '-n', '10'],
+    'compare-files': ['-C', 'old.json', 'new.json', '-f', 'csv'],
+    'compare-conflict': ['-C', 'old.json', 'new.json', '-t', '2'],
 }
 
 
@@ -147,6 +156,8 @@ def main():
     # broken is only selectable with BUFPOOL_BENCH_TESTING=1 (control byte 1)
     with open(os.path.join(out, 'corpus', 'cli', 'testing-broken'), 'wb') as f:
         f.write(b'\x01-i\0broken,bufpool')
+    with open(os.path.join(out, 'corpus', 'cli', 'testing-probe'), 'wb') as f:
+        f.write(b'\x01-i\0probe,malloc\0-r\0003')
 
 
 if __name__ == '__main__':

@@ -24,7 +24,7 @@ fuzz_replay_api_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"api"'
 fuzz_replay_api_LDADD = lib/libbufpool.la
 fuzz_replay_cli_SOURCES = fuzz/replay.c fuzz/fuzz_cli.c fuzz/fuzz.h \
 	cli/options.c cli/impl_bufpool.c cli/impl_malloc.c cli/impl_broken.c \
-	cli/impls.c cli/impl_none.c cli/shape.c
+	cli/impl_probe.c cli/impls.c cli/impl_none.c cli/shape.c
 fuzz_replay_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli -DFUZZ_NAME='"cli"' \
 	-DBENCH_NO_PEERS
 fuzz_replay_cli_CFLAGS = $(AM_CFLAGS)
@@ -43,7 +43,8 @@ FUZZ_LIB_HDRS = $(srcdir)/lib/bufpool.h $(srcdir)/lib/internal.h \
 FUZZ_CPPFLAGS = -I$(srcdir)/lib -I$(top_builddir) -I$(srcdir)/fuzz
 FUZZ_CLI_SRCS = $(srcdir)/cli/options.c $(srcdir)/cli/impl_bufpool.c \
 	$(srcdir)/cli/impl_malloc.c $(srcdir)/cli/impl_broken.c \
-	$(srcdir)/cli/impls.c $(srcdir)/cli/impl_none.c $(srcdir)/cli/shape.c
+	$(srcdir)/cli/impl_probe.c $(srcdir)/cli/impls.c \
+	$(srcdir)/cli/impl_none.c $(srcdir)/cli/shape.c
 FUZZ_CLI_FLAGS = -I$(srcdir)/cli -DBENCH_NO_PEERS
 FUZZ_CLI_LIBS = $(BENCH_LIBS)
 if HAVE_AVUTIL

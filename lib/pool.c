@@ -785,6 +785,13 @@ void bpi_pool_release(bp_buffer *b)
 #define STATS_V0_SIZE  (offsetof(bp_pool_stats, peak_in_use) + \
                         sizeof(((bp_pool_stats *)0)->peak_in_use))
 
+/* The alignment a pool made from c uses for its own allocations. */
+static size_t config_align(const bp_pool_config *c)
+{
+    size_t align = c->align ? c->align : 64;
+    return align < sizeof(void *) ? sizeof(void *) : align;
+}
+
 /* Copies the caller's config (struct_size bytes of it) into *out, with the
  * fields it does not have 0, and checks it.  0, or a negative errno with *why
  * set (see bp_pool_config_check). */
@@ -830,7 +837,7 @@ static int config_load(const bp_pool_config *cfg, bp_pool_config *out,
         *why = "min_buffers is above BP_POOL_MAX_BUFFERS";
     else if (c->max_buffers && c->min_buffers > c->max_buffers)
         *why = "min_buffers is above max_buffers";
-    else if (c->size > SIZE_MAX - ((c->align ? c->align : 64) - 1)) {
+    else if (c->size > SIZE_MAX - (config_align(c) - 1)) {
         *why = "size is too large to allocate";
         e = -ENOMEM;
     } else
@@ -857,9 +864,7 @@ bp_pool *bp_pool_new(const bp_pool_config *user_cfg)
         errno = -e;
         return NULL;
     }
-    size_t align = cfg->align ? cfg->align : 64;
-    if (align < sizeof(void *))
-        align = sizeof(void *);
+    size_t align = config_align(cfg);
     bpi_tc_init_once();
     bp_pool *p = bpi_aligned_alloc(alignof(bp_pool), sizeof(*p));
     if (!p) {

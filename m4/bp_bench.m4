@@ -47,3 +47,32 @@ On Debian: apt-get install libavutil-dev])])])
   BP_SUMMARY="$BP_SUMMARY
   ffmpeg baseline:   $bp_avutil_summary"
 ])
+
+# BP_CHECK_JANSSON: jansson reads saved JSON reports for bufpool-bench
+# --compare.  --with-jansson=auto|yes|no; without it --compare is refused
+# (everything else works).  Defines HAVE_JANSSON, JANSSON_CFLAGS/LIBS.
+AC_DEFUN([BP_CHECK_JANSSON], [
+  AC_ARG_WITH([jansson],
+    [AS_HELP_STRING([--with-jansson=auto|yes|no],
+      [read saved reports for bufpool-bench --compare with jansson
+       @<:@default=auto@:>@])],
+    [], [with_jansson=auto])
+  AS_CASE([$with_jansson],
+    [auto|yes|no], [],
+    [AC_MSG_ERROR([--with-jansson: unknown value '$with_jansson' (use auto, yes or no)])])
+  bp_have_jansson=no
+  AS_IF([test "x$with_jansson" != xno], [
+    PKG_CHECK_MODULES([JANSSON], [jansson >= 2.10],
+      [bp_have_jansson=yes],
+      [AS_IF([test "x$with_jansson" = xyes],
+        [AC_MSG_ERROR([--with-jansson=yes but jansson >= 2.10 was not found:
+$JANSSON_PKG_ERRORS
+On Debian: apt-get install libjansson-dev])])])
+  ])
+  AS_IF([test "x$bp_have_jansson" = xyes],
+    [AC_DEFINE([HAVE_JANSSON], [1],
+      [Define to 1 when bufpool-bench can read JSON reports (--compare).])])
+  AM_CONDITIONAL([HAVE_JANSSON], [test "x$bp_have_jansson" = xyes])
+  BP_SUMMARY="$BP_SUMMARY
+  bench --compare:   $bp_have_jansson (--with-jansson=$with_jansson)"
+])

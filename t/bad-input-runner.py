@@ -208,10 +208,16 @@ except Exception as e:
 
 LUA_RUNNER = r"""
 local bufpool = require "bufpool"
-local code = io.read("a")
+local code = io.read("*a")
 local env = setmetatable({bufpool = bufpool}, {__index = _G})
-local f = assert(load(code, "=row", "t", env))
-local res = table.pack(pcall(f))
+local f
+if setfenv then                       -- Lua 5.1, LuaJIT
+  f = assert(loadstring(code, "=row")); setfenv(f, env)
+else
+  f = assert(load(code, "=row", "t", env))
+end
+local function pack(...) return {n = select("#", ...), ...} end
+local res = pack(pcall(f))
 if not res[1] then
   local msg = tostring(res[2]):gsub("^row:%d+: ", "")
   print("error: " .. msg)
@@ -229,20 +235,45 @@ collectgarbage()
 """
 
 
-def interp_env():
+def interp_env(lua_api=None):
     env = dict(os.environ)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["LUA_INIT"] = ""
-    env["LUA_INIT_5_4"] = ""
-    env["LUA_CPATH"] = os.path.join(BUILDDIR, "bindings", ".libs", "?.so")
+    for v in ("", "_5_2", "_5_3", "_5_4"):
+        env["LUA_INIT" + v] = ""
+    if lua_api:
+        env["LUA_CPATH"] = os.path.join(BUILDDIR, "bindings", "lua", lua_api,
+                                        ".libs", "?.so")
     return env
 
 
-def outcome_interp(cmd, r):
-    rc, out, err = run(cmd, env=interp_env(), stdin=r["code"])
+def outcome_interp(cmd, r, lua_api=None):
+    rc, out, err = run(cmd, env=interp_env(lua_api), stdin=r["code"])
     if rc != 0:
         return crash_outcome(rc, out, err)
     return out.strip()
+
+
+def lua_interpreters():
+    """(API, interpreter) of every Lua the binding was built for (Lua rows
+    run with each: the same outcome on all of them)."""
+    runs = []
+    for item in os.environ.get("BP_LUA_VERSIONS", "").split():
+        api, _, lua = item.partition("=")
+        if os.path.exists(os.path.join(BUILDDIR, "bindings", "lua", api, ".libs",
+                                       "bufpool.so")):
+            runs.append((api, lua))
+    return runs
+
+
+def outcome_lua(r, runs):
+    """The outcome, the same on every interpreter, or what differs."""
+    got = {}
+    for api, lua in runs:
+        got.setdefault(outcome_interp([lua, "-e", LUA_RUNNER], r, api), []).append(
+            os.path.basename(lua))
+    if len(got) == 1:
+        return next(iter(got))
+    return " | ".join("%s: %s" % (",".join(v), k) for k, v in got.items())
 
 
 # --------------------------------------------------------------------------
@@ -258,16 +289,15 @@ def main(argv):
 
     san = bool(os.environ.get("SAN_PRELOAD"))
     py = os.environ.get("BP_PYTHON", "")
-    lua = os.environ.get("BP_LUA", "")
-    pymod = any(os.path.exists(os.path.join(BUILDDIR, "bindings", "python", ".libs", n))
-                for n in ("bufpool.so",))
-    luamod = os.path.exists(os.path.join(BUILDDIR, "bindings", ".libs", "bufpool.so"))
+    pymod = os.path.exists(os.path.join(BUILDDIR, "bindings", "python", "stage",
+                                        "bufpool", "_bufpool.so"))
+    luas = lua_interpreters()
     skip = {
         "C": None, "CLI": None,
         "Python": "sanitizer build" if san else
                   None if py and pymod else "Python binding not built",
         "Lua": "sanitizer build" if san else
-               None if lua and luamod else "Lua binding not built",
+               None if luas else "Lua binding not built",
     }
 
     n = 0
@@ -292,7 +322,7 @@ def main(argv):
                 elif s == "Python":
                     got = outcome_interp([py, "-c", PY_RUNNER], r)
                 else:
-                    got = outcome_interp([lua, "-e", LUA_RUNNER], r)
+                    got = outcome_lua(r, luas)
             except subprocess.TimeoutExpired:
                 got = "timed out after %d s" % TIMEOUT
             if matches(r["outcome"], got):

@@ -82,7 +82,7 @@ missing=
 sed 's/\\//g' "$top_srcdir/cli/bufpool-bench.1" >"$tmp/man.txt"   # unescape \-
 for o in threads size ops duration warmup repeat hold pattern touch seed \
          max-buffers min-buffers align zero cpus impl latency per-thread \
-         verify format output quiet help version; do
+         verify format output json compare percentiles poison quiet help version; do
     grep -q -- "--$o\\b" "$out" || missing="$missing --$o(help)"
     grep -q -- "--$o\\b" "$tmp/man.txt" || missing="$missing --$o(man)"
 done

@@ -6,6 +6,8 @@
 #                     containing TEXT, nothing on stdout (one TAP line)
 #   json_check PY     runs Python with `d` = the JSON document in $out;
 #                     PY must raise (assert) on failure
+#   bad WANT ARGS...  runs the CLI; one test: exit 2, nothing on stdout and
+#                     one line on stderr containing WANT
 #   skip NAME REASON  a skipped test
 #   done_testing      prints the plan; exit status 1 if anything failed
 #

@@ -34,10 +34,11 @@ F=$((921600 + 2 * 230400))
 run -q -i "$all" -p decoder -t $W -n $N -v -f json
 json_check "
 c = d['config']
-assert c['pattern'] == 'decoder' and c['threads'] == $W, c
+assert c['pattern'] == 'decoder' and c['threads'] == [$W], c
 assert c['planes'] == [921600, 230400, 230400] and c['pools'] == 1, c
-assert c['depth'] == 2 * $W and c['size'] == $F, c
+assert c['depth'] is None and c['size'] == [$F], c
 for r in d['results']:
+    assert r['depth'] == 2 * $W and r['size'] == $F, r
     assert r['pairs'] == $W * $N * 3 and r['gets'] == r['pairs'], r
     iu = r['peak_in_use_bytes']
     assert $F <= iu <= 3 * $W * $F and iu % $F == 0, r
@@ -78,6 +79,21 @@ for r in d['results']:
     assert r['pairs'] == 500 and 64 <= r['peak_in_use_bytes'] <= 128, r
 " && [ $rc -eq 0 ]
 ok $? "decoder -t 1 -D 1: in use never above workers + depth frames"
+
+# A sweep of worker counts: the default depth follows each point's workers,
+# and --per-thread has a row for the output thread too.
+run -q -i bufpool,none -p decoder -t 1,3 -Y 4K -n 100 -P -f json
+json_check "
+rows = d['results']
+assert sorted((r['impl'], r['threads']) for r in rows) == [
+    ('bufpool', 1), ('bufpool', 3), ('none', 1), ('none', 3)], rows
+for r in rows:
+    w = r['threads']
+    assert r['depth'] == 2 * w and r['pairs'] == 100 * w, r
+    roles = [t['role'] for t in r['per_thread']]
+    assert roles == ['output'] + ['worker'] * w, roles
+" && [ $rc -eq 0 ]
+ok $? "decoder -t 1,3 -P: depth 2 x workers at each point, the output thread's row"
 
 # The decoder's output thread checks the tokens: a pool that hands a held
 # buffer out again is caught.
@@ -139,7 +155,7 @@ assert r['peak_bytes'] == r['allocs'] * 4096, r
     run -q -i dpdk,bufpool -t 2 -n 2000 -s 64 -c 0 -P -f json
     json_check "
 for r in d['results']:
-    assert r['pairs'] == 4000 and all(t['cpu'] == 0 for t in r['threads']), r
+    assert r['pairs'] == 4000 and all(t['cpu'] == 0 for t in r['per_thread']), r
 " && [ $rc -eq 0 ]
     ok $? "dpdk: --cpus pinning still applies after the EAL started"
 elif have DPDK; then

@@ -107,7 +107,7 @@ for op in ('get', 'release'):
     assert l['samples'] > 0, l
     v = [l[k] for k in ('p50', 'p90', 'p99', 'p99.9', 'max')]
     assert v == sorted(v) and v[0] > 0, l
-t = r['threads']
+t = r['per_thread']
 assert [x['role'] for x in t] == ['producer', 'consumer'], t
 assert t[0]['pairs'] == 3000 and t[1]['pairs'] == 3000, t
 assert t[0]['latency_ns']['get']['samples'] > 0
@@ -119,13 +119,41 @@ ok $? "--latency --per-thread: ordered percentiles, producer gets and consumer r
 run -q -i bufpool -c 0 -t 2 -n 200 -P -f json
 json_check "
 assert d['config']['cpus'] == [0]
-assert [t['cpu'] for t in d['results'][0]['threads']] == [0, 0]
+assert [t['cpu'] for t in d['results'][0]['per_thread']] == [0, 0]
 " && [ $rc -eq 0 ]
 ok $? "--cpus 0: both threads pinned to CPU 0"
 
 run -q -i bufpool -c 0 -n 200 -f json
-json_check "assert d['config']['threads'] == 1" && [ $rc -eq 0 ]
+json_check "assert d['config']['threads'] == [1]" && [ $rc -eq 0 ]
 ok $? "--cpus without --threads: one thread per listed CPU"
+
+# Every run in a process of its own: the probe counts the runs made in its
+# process (1 each time), and every run has its own pid.
+BUFPOOL_BENCH_TESTING=1 "$BENCH" -q -i probe,malloc,bufpool -t 1 -s 1M -n 200 \
+    -r 3 -f json >"$out" 2>"$err"
+rc=$?
+json_check "
+import os
+pids = [x['pid'] for r in d['results'] for x in r['per_run']]
+assert len(pids) == 9 and len(set(pids)) == 9, pids
+p = d['results'][0]
+assert p['impl'] == 'probe' and p['peak_in_use'] == 1, p
+" && [ $rc -eq 0 ]
+ok $? "each run in its own process: 9 runs, 9 pids, the probe sees one run per process"
+
+# A run that crashes is reported as that run's failure.
+BUFPOOL_BENCH_TESTING=1 BUFPOOL_BENCH_PROBE_SLOW_ONCE="$tmp/once-kill" \
+    "$BENCH" -q -i probe -t 1 -d 30 -w 0 -f json >"$out" 2>"$err" &
+pid=$!
+i=0
+while [ ! -s "$tmp/once-kill" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.2
+kill -KILL "$(cat "$tmp/once-kill")"
+wait $pid
+rc=$?
+[ $rc -eq 1 ] && [ ! -s "$out" ] && [ "$(wc -l <"$err")" -eq 1 ] &&
+    grep -q '^bufpool-bench: probe: run 1 of 1: the process died of signal 9 (Killed)$' "$err"
+ok $? "a run's process killed: exit 1, one line naming the run and the signal"
 
 # Progress line: only on a terminal, and -q silences it.
 run -i bufpool -t 1 -n 100 -f json

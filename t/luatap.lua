@@ -1,6 +1,8 @@
--- luatap.lua - minimal TAP producer for the Lua binding tests.
+-- luatap.lua - minimal TAP producer for the Lua binding tests (Lua 5.1 to
+-- 5.4 and LuaJIT).
 --   local t = require "luatap"
 --   t.ok(cond, name); t.is(got, want, name); t.raises(fn, pattern, name)
+--   t.isint(x): x is an integer value (an integer subtype on 5.3+)
 --   t.skip_all(reason); t.done()
 local M = {}
 local n, failed = 0, 0
@@ -43,14 +45,24 @@ function M.raises(fn, pattern, name)
   return r
 end
 
+function M.isint(x)
+  if math.type then return math.type(x) == "integer" end
+  return type(x) == "number" and x == math.floor(x)
+end
+
+-- The Lua 5.4 syntax parts of a test (<close>) are loaded from strings.
+M.lua54 = _VERSION == "Lua 5.4"
+
 function M.skip_all(reason)
   out("1..0 # SKIP " .. reason)
   os.exit(0)
 end
 
+-- Exits closing the state (5.2+, LuaJIT): every __gc runs, as at the end
+-- of a program, and the leak checkers see what is left.
 function M.done()
   out("1.." .. n)
-  os.exit(failed == 0 and 0 or 1)
+  os.exit(failed == 0 and 0 or 1, true)
 end
 
 return M

@@ -1,6 +1,9 @@
 """bufpool Python binding: every API line, every error, export lifetime."""
+import ctypes
 import errno
 import gc
+import inspect
+import os
 import sys
 import threading
 import time
@@ -9,7 +12,13 @@ import unittest
 import bufpool
 import python_tap
 
+# Under valgrind (make check-valgrind) numpy's own import leaks memory
+# (module-init tuples): the buffer protocol is tested with memoryview there.
+NUMPY_SKIP = "numpy is not installed for %s" % sys.executable
 try:
+    if os.environ.get("VALGRIND"):
+        NUMPY_SKIP = "numpy is not used under valgrind (its import leaks)"
+        raise ImportError(NUMPY_SKIP)
     import numpy
 except ImportError:
     numpy = None
@@ -188,11 +197,13 @@ class TestPool(unittest.TestCase):
         t0 = time.monotonic()
         self.assertRaises(TimeoutError, pool.get, timeout=0.05)
         self.assertGreaterEqual(time.monotonic() - t0, 0.04)
-        self.assertRaises(TimeoutError, pool.get, timeout=0)
+        with self.assertRaises(BlockingIOError):   # 0 never waits: as get()
+            pool.get(timeout=0)
         a.release()
         c = pool.get(timeout=0)
         self.assertEqual(len(c), 64)
-        self.assertGreaterEqual(pool.stats()["failures"], 3)
+        st = pool.stats()
+        self.assertEqual((st["gets"], st["failures"]), (6, 3))  # each get once
 
     def test_timeout_errors(self):
         pool = bufpool.Pool(64, max_buffers=1)
@@ -222,26 +233,36 @@ class TestPool(unittest.TestCase):
         self.assertEqual(len(got), 1)
         got[0].release()
 
-    def test_close_while_waiting(self):
+    def test_close_wakes_waiters(self):
         pool = bufpool.Pool(64, max_buffers=1)
         held = pool.get()
         errors = []
+        ready = threading.Event()
 
         def waiter():
+            ready.set()
             try:
-                pool.get(timeout=0.2)
-            except TimeoutError:
-                errors.append("timeout")
+                pool.get(timeout=None)         # would wait forever
+            except ValueError as e:
+                errors.append((str(e), time.monotonic()))
 
-        t = threading.Thread(target=waiter)
-        t.start()
-        time.sleep(0.05)
-        pool.close()               # deferred until the waiter returns
+        threads = [threading.Thread(target=waiter) for _ in range(3)]
+        for t in threads:
+            t.start()
+        ready.wait(5)
+        time.sleep(0.1)                        # the waiters are in the wait
+        t0 = time.monotonic()
+        pool.close()
         self.assertTrue(pool.closed)
         self.assertRaises(ValueError, pool.get)
-        t.join(5)
-        self.assertEqual(errors, ["timeout"])
-        held[0] = 1                # still valid
+        for t in threads:
+            t.join(5)
+            self.assertFalse(t.is_alive())
+        self.assertEqual(len(errors), 3)
+        for msg, when in errors:
+            self.assertIn("closed while waiting", msg)
+            self.assertLess(when - t0, 1.0)    # one slice (0.05 s), generously
+        held[0] = 1                            # buffers out stay valid
         held.release()
 
     def test_closed_errors(self):
@@ -415,10 +436,13 @@ class TestBuffer(unittest.TestCase):
         buf.release()
         buf.release()
         self.assertTrue(buf.released)
-        for f in (len, bytes, memoryview, lambda b: b[0], lambda b: b.dup(),
-                  lambda b: b.refcount, lambda b: b.writable,
+        for f in (len, bytes, memoryview, list, lambda b: b[0], lambda b: b.dup(),
+                  lambda b: b.refcount, lambda b: b.writable, lambda b: b.nbytes,
+                  lambda b: b.address, lambda b: b.slice(0),
                   lambda b: b.make_writable(), lambda b: b.__setitem__(0, 1)):
-            self.assertRaises(ValueError, f, buf)
+            with self.assertRaises(ValueError) as cm:
+                f(buf)
+            self.assertIn("released", str(cm.exception))
         self.assertIn("released", repr(buf))
 
     def test_release_with_export(self):
@@ -469,7 +493,7 @@ class TestBuffer(unittest.TestCase):
         self.assertTrue(buf.writable)
         memoryview(buf)[0] = 3
 
-    @unittest.skipIf(numpy is None, "numpy is not installed for %s" % sys.executable)
+    @unittest.skipIf(numpy is None, NUMPY_SKIP)
     def test_numpy(self):
         buf = self.pool.get()
         arr = numpy.frombuffer(buf, dtype=numpy.uint8)
@@ -494,6 +518,353 @@ class TestBuffer(unittest.TestCase):
         del pool
         gc.collect()
         self.assertEqual(int(arr.sum()), 7 * 64)
+
+
+class TestPythonic(unittest.TestCase):
+    """What a Python user expects of an extension type (issue 13)."""
+
+    SWIG_NAMES = {"this", "thisown", "disown", "own", "next", "append",
+                  "acquire"}
+
+    def test_no_swig_visible(self):
+        for cls in (bufpool.Pool, bufpool.Buffer):
+            self.assertEqual(cls.__mro__, (cls, object))
+            self.assertIs(type(cls), type)
+            self.assertEqual(cls.__module__, "bufpool")
+            self.assertEqual(set(dir(cls)) & self.SWIG_NAMES, set())
+        pool = bufpool.Pool(64)
+        b = pool.get()
+        for obj in (pool, b):
+            self.assertEqual(set(dir(obj)) & self.SWIG_NAMES, set())
+            with self.assertRaises(AttributeError):
+                obj.disown()
+        self.assertNotIn("Swig", repr(type(b).__mro__))
+        # int(buf) is not the address of a C struct (as for bytearray, the
+        # bytes are parsed as text)
+        with self.assertRaises((TypeError, ValueError)):
+            int(b)
+        with self.assertRaises(AttributeError):
+            b.anything = 1             # no instance dict: typos are errors
+        with self.assertRaises(AttributeError):
+            pool.anything = 1
+        for obj in (pool, b):
+            with self.assertRaises(AttributeError):
+                obj.__dict__
+        for name in ("swig_type", "SWIG_PyInstanceMethod_New", "SwigPyObject"):
+            self.assertFalse(hasattr(bufpool, name), name)
+
+    def test_error_messages_name_the_python_api(self):
+        pool = bufpool.Pool(64)
+        b = pool.get()
+        checks = [
+            (lambda: bufpool.Pool(64, bogus=1), "Pool()"),
+            (lambda: bufpool.Pool(), "Pool()"),
+            (lambda: pool.get(1, 2), "Pool.get()"),
+            (lambda: pool.get(bogus=1), "Pool.get()"),
+            (lambda: pool.trim(1, 2), "Pool.trim()"),
+            (lambda: pool.trim(bogus=1), "Pool.trim()"),
+            (lambda: b.slice(0, 1, 2), "Buffer.slice()"),
+            (lambda: b.slice(offset=0, bogus=1), "Buffer.slice()"),
+            (lambda: bufpool.alloc(), "alloc()"),
+            (lambda: bufpool.alloc(1, 2), "alloc()"),
+            (lambda: b.release(1), "release()"),
+            (lambda: pool.stats(1), "stats()"),
+        ]
+        for f, name in checks:
+            with self.assertRaises(TypeError) as cm:
+                f()
+            msg = str(cm.exception)
+            self.assertIn(name, msg)
+            for swig in ("new_Pool", "Pool_get", "Pool_trim", "Buffer_slice",
+                         "_wrap", "argument 1 of type"):
+                self.assertNotIn(swig, msg)
+
+    def test_signatures(self):
+        sig = lambda f: str(inspect.signature(f))
+        self.assertEqual(sig(bufpool.Pool),
+                         "(size, max_buffers=0, min_buffers=0, align=0, "
+                         "zero=False, poison=False, cache=0, no_cache=False)")
+        self.assertEqual(sig(bufpool.Pool.get), "(self, /, timeout=0)")
+        self.assertEqual(sig(bufpool.Pool.trim), "(self, /, keep_idle=0)")
+        self.assertEqual(sig(bufpool.Pool.stats), "(self, /)")
+        self.assertEqual(sig(bufpool.Pool.close), "(self, /)")
+        self.assertEqual(sig(bufpool.Buffer.release), "(self, /)")
+        self.assertEqual(sig(bufpool.Buffer.dup), "(self, /)")
+        self.assertEqual(sig(bufpool.Buffer.slice), "(self, /, offset=0, length=None)")
+        self.assertEqual(sig(bufpool.Buffer.make_writable), "(self, /)")
+        self.assertEqual(sig(bufpool.alloc), "(size)")
+        self.assertEqual(sig(bufpool.allocz), "(size)")
+        self.assertEqual(sig(bufpool.version), "()")
+        self.assertEqual(sig(bufpool.Pool(8).get), "(timeout=0)")
+        for obj in (bufpool.Pool, bufpool.Buffer, bufpool.Pool.get,
+                    bufpool.Buffer.slice, bufpool.Pool.size, bufpool.Buffer.address):
+            doc = inspect.getdoc(obj)
+            self.assertTrue(doc and len(doc) > 10 and "--" not in doc.split("\n")[0], obj)
+        self.assertTrue(os.path.isfile(os.path.join(bufpool.get_include(),
+                                                    "bufpool_capi.h")))
+        self.assertTrue(os.path.isfile(os.path.join(bufpool.get_include(),
+                                                    "bufpool.h")))
+
+    def test_init_twice_is_a_type_error(self):
+        class MyPool(bufpool.Pool):
+            def __init__(self, size):
+                super().__init__(size, max_buffers=2)
+                self.extra = True      # a subclass may have attributes
+
+        p = MyPool(128)
+        self.assertEqual((p.size, p.max_buffers, p.extra), (128, 2, True))
+        b = p.get()
+        allocs = p.stats()["allocs"]
+        for args in ((128,), (4096,), (1 << 20,)):
+            with self.assertRaises(TypeError) as cm:
+                bufpool.Pool.__init__(p, *args)
+            self.assertIn("already initialised", str(cm.exception))
+        self.assertEqual((p.size, p.max_buffers), (128, 2))   # unchanged
+        self.assertEqual(p.stats()["allocs"], allocs)
+        b.release()
+        b = p.get()
+        self.assertEqual(len(b), 128)
+        # a failed first __init__ may be retried
+        q = bufpool.Pool.__new__(bufpool.Pool)
+        self.assertRaises(ValueError, q.get)
+        self.assertRaises(ValueError, bufpool.Pool.__init__, q, 0)
+        bufpool.Pool.__init__(q, 16)
+        self.assertEqual(len(q.get()), 16)
+
+    def test_cache_options(self):
+        p = bufpool.Pool(64, cache=4)
+        self.assertEqual((p.cache, p.no_cache), (4, False))
+        p = bufpool.Pool(64, no_cache=True)
+        self.assertEqual((p.cache, p.no_cache), (0, True))
+        b = p.get(); b.release(); b = p.get()
+        self.assertEqual(p.stats()["reuses"], 1)
+        with self.assertRaises(ValueError) as cm:
+            bufpool.Pool(64, cache=4, no_cache=True)
+        self.assertIn("cache is set together with BP_POOL_NO_CACHE", str(cm.exception))
+        with self.assertRaises(ValueError) as cm:
+            bufpool.Pool(64, cache=64)
+        self.assertIn("cache is above BP_POOL_CACHE_MAX", str(cm.exception))
+        # the one config check (the core's): the rule and its words
+        with self.assertRaises(ValueError) as cm:
+            bufpool.Pool(64, min_buffers=5, max_buffers=2)
+        self.assertEqual(str(cm.exception), "bufpool.Pool: min_buffers is above max_buffers")
+
+    def test_address_nbytes_slice_iter(self):
+        pool = bufpool.Pool(4096, align=4096)
+        b = pool.get()
+        self.assertEqual(b.nbytes, 4096)
+        self.assertEqual(b.address % 4096, 0)
+        b[:4] = b"abcd"
+        self.assertEqual(ctypes.string_at(b.address, 4), b"abcd")
+        if numpy is not None:
+            self.assertEqual(b.address, numpy.frombuffer(b, numpy.uint8).ctypes.data)
+        s = b.slice(1, 2)
+        self.assertIsInstance(s, bufpool.Buffer)
+        self.assertEqual((len(s), s.nbytes, bytes(s)), (2, 2, b"bc"))
+        self.assertEqual(s.address, b.address + 1)       # zero-copy
+        self.assertEqual((b.refcount, s.refcount), (2, 2))
+        self.assertEqual(len(b.slice(4000)), 96)         # to the end
+        self.assertEqual(len(b.slice(4096)), 0)
+        self.assertEqual(len(b.slice(length=10)), 10)
+        self.assertEqual(bytes(b.slice(2, None)), bytes(b)[2:])
+        gc.collect()
+        for bad in ((4097,), (0, 4097), (4000, 97)):
+            self.assertRaises(IndexError, b.slice, *bad)
+        self.assertRaises(ValueError, b.slice, -1)
+        self.assertRaises(TypeError, b.slice, "1")
+        s2 = s.slice(1)                                  # a slice of a slice
+        self.assertEqual(bytes(s2), b"c")
+        s.release()
+        s2.release()
+        self.assertEqual(b.refcount, 1)
+        # iteration: the bytes as ints, no export left behind
+        self.assertEqual(list(b)[:4], [97, 98, 99, 100])
+        self.assertEqual(sum(1 for _ in b), 4096)
+        self.assertIn(99, b)
+        self.assertEqual(b.exports, 0)
+        it = iter(b)
+        next(it)
+        b.release()                    # an iterator holds no export
+        self.assertRaises(ValueError, next, it)
+
+    def test_stats_is_a_plain_dict(self):
+        pool = bufpool.Pool(64)
+        st = pool.stats()
+        self.assertIs(type(st), dict)
+        self.assertTrue(all(type(v) is int for v in st.values()))
+        self.assertEqual(st, {"gets": 0, "reuses": 0, "allocs": 0, "failures": 0,
+                              "in_use": 0, "idle": 0, "peak_in_use": 0})
+
+    def test_wait_counts_once_in_stats(self):
+        pool = bufpool.Pool(64, max_buffers=1)
+        held = pool.get()
+        threading.Timer(0.3, held.release).start()
+        b = pool.get(timeout=5)            # waits ~6 slices, then succeeds
+        st = pool.stats()
+        self.assertEqual((st["gets"], st["failures"]), (2, 0))
+        self.assertRaises(TimeoutError, pool.get, timeout=0.2)
+        st = pool.stats()
+        self.assertEqual((st["gets"], st["failures"]), (3, 1))
+        b.release()
+
+
+class TestSharingRule(unittest.TestCase):
+    """Exports of a shared buffer are read-only, and a buffer with a
+    writable export cannot be shared: no write reaches another reference."""
+
+    def test_dup_refused_while_writable_export(self):
+        b = bufpool.Pool(64).get()
+        mv = memoryview(b)
+        self.assertFalse(mv.readonly)
+        for share in (b.dup, lambda: b.slice(0, 8)):
+            with self.assertRaises(BufferError) as cm:
+                share()
+            self.assertIn("writable export", str(cm.exception))
+        self.assertEqual(b.refcount, 1)
+        mv[0] = 1                          # still the sole owner: fine
+        mv.release()
+        d = b.dup()                        # no writable export: shared now
+        mv2 = memoryview(b)
+        self.assertTrue(mv2.readonly)      # new exports are read-only
+        with self.assertRaises(TypeError):
+            mv2[0] = 2
+        self.assertEqual(d[0], 1)
+        e = b.dup()                        # read-only exports do not block
+        e.release()
+        mv2.release()
+        d.release()
+        self.assertTrue(memoryview(b).readonly is False)
+
+    @unittest.skipIf(numpy is None, NUMPY_SKIP)
+    def test_numpy_view_blocks_sharing(self):
+        b = bufpool.Pool(64).get()
+        arr = numpy.frombuffer(b, dtype=numpy.uint8)
+        self.assertTrue(arr.flags.writeable)
+        self.assertRaises(BufferError, b.dup)
+        del arr
+        d = b.dup()
+        arr = numpy.frombuffer(b, dtype=numpy.uint8)
+        self.assertFalse(arr.flags.writeable)   # shared: read-only array
+        with self.assertRaises(ValueError):
+            arr[0] = 1
+        del arr
+        d.release()
+
+
+class TestExitNeverHides(unittest.TestCase):
+    def test_block_exception_wins_over_live_export(self):
+        pool = bufpool.Pool(64, max_buffers=1)
+        with self.assertRaises(KeyError) as cm:
+            with pool.get() as b:
+                mv = memoryview(b)
+                raise KeyError("the block's own error")
+        self.assertEqual(cm.exception.args, ("the block's own error",))
+        notes = getattr(cm.exception, "__notes__", [])
+        if sys.version_info >= (3, 11):
+            self.assertTrue(any("last export" in n for n in notes), notes)
+        self.assertFalse(b.released)           # the view still needs it
+        self.assertRaises(BlockingIOError, pool.get)
+        mv.release()                           # the last export: released
+        self.assertTrue(b.released)
+        pool.get().release()
+
+    @unittest.skipIf(numpy is None, NUMPY_SKIP)
+    def test_numpy_view_at_exit(self):
+        pool = bufpool.Pool(64)
+        with self.assertRaises(ZeroDivisionError):
+            with pool.get() as b:
+                arr = numpy.frombuffer(b, dtype=numpy.uint8)
+                1 / 0
+        del arr
+        gc.collect()
+        self.assertTrue(b.released)
+        self.assertEqual(pool.stats()["in_use"], 0)
+
+    def test_no_exception_live_export_is_buffer_error(self):
+        pool = bufpool.Pool(64)
+        with self.assertRaises(BufferError):
+            with pool.get() as b:
+                mv = memoryview(b)
+        self.assertFalse(b.released)
+        mv.release()
+        b.release()
+
+
+class TestWithFastPath(unittest.TestCase):
+    """buf.__enter__/__exit__ are bound without a GC-tracked method object
+    (python_post.i); they must behave as bound methods do."""
+
+    def test_bound_methods(self):
+        pool = bufpool.Pool(64)
+        ex = pool.get().__exit__           # the only reference to the Buffer
+        self.assertIn("bound method Buffer.__exit__", repr(ex))
+        self.assertEqual(pool.stats()["in_use"], 1)   # kept alive by ex
+        self.assertIsNone(ex(None, None, None))
+        self.assertEqual(pool.stats()["in_use"], 0)
+        del ex
+        b = pool.get()
+        self.assertIs(b.__enter__(), b)
+        self.assertRaises(TypeError, b.__enter__, 1)
+        self.assertRaises(TypeError, b.__exit__, None)
+        self.assertRaises(TypeError, b.__exit__, None, None, None, exc=None)
+        bufpool.Buffer.__exit__(b, None, None, None)   # the class's method
+        self.assertTrue(b.released)
+        self.assertRaises(ValueError, b.__enter__)
+        self.assertRaises(TypeError, bufpool.Buffer.__dict__["__exit__"].__get__, 1)
+        self.assertEqual(str(inspect.signature(bufpool.Buffer.__enter__)), "(self, /)")
+        self.assertIn("release", bufpool.Buffer.__exit__.__doc__)
+
+    def test_with_without_as(self):
+        pool = bufpool.Pool(64)
+        with pool.get():                   # the Buffer lives in __exit__ only
+            self.assertEqual(pool.stats()["in_use"], 1)
+        self.assertEqual(pool.stats()["in_use"], 0)
+        for _ in range(100):               # more than the freelists hold
+            with pool.get() as b, pool.get() as c:
+                self.assertIsNot(b, c)
+        self.assertEqual(pool.stats()["in_use"], 0)
+        held = [pool.get().__exit__ for _ in range(40)]
+        self.assertEqual(pool.stats()["in_use"], 40)
+        del held
+        self.assertEqual(pool.stats()["in_use"], 0)
+
+
+class TestRefcounts(unittest.TestCase):
+    """The C objects hold the right number of references (the interpreter
+    runs the tests with -X dev; make check-valgrind checks for leaks)."""
+
+    def test_refcounts_stay_flat(self):
+        pool = bufpool.Pool(64)
+        n_pool = sys.getrefcount(pool)
+        for _ in range(1000):
+            b = pool.get()
+            self.assertEqual(sys.getrefcount(b), 2)
+            with b as c:
+                self.assertIs(c, b)
+            mv = memoryview(pool.get())
+            del mv
+            d = pool.get().dup()
+            d.slice(1).release()
+            del b, c, d
+        self.assertEqual(sys.getrefcount(pool), n_pool)
+        self.assertEqual(pool.stats()["in_use"], 0)
+        with pool as p:
+            self.assertIs(p, pool)
+        del p
+        self.assertEqual(sys.getrefcount(pool), n_pool)
+
+    def test_many_buffers_alive(self):
+        # more live Buffers than the freelist keeps, then all freed
+        pool = bufpool.Pool(32)
+        bufs = [pool.get() for _ in range(500)]
+        for i, b in enumerate(bufs):
+            b[0] = i & 0xFF
+        self.assertEqual([b[0] for b in bufs], [i & 0xFF for i in range(500)])
+        del bufs, b
+        self.assertEqual(pool.stats()["in_use"], 0)
+        bufs = [pool.get() for _ in range(500)]   # reused objects: fresh state
+        self.assertTrue(all(b.refcount == 1 and b.exports == 0 and
+                            not b.released for b in bufs))
 
 
 if __name__ == "__main__":

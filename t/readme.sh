@@ -34,15 +34,17 @@ else
 fi
 
 extract "Example (Lua)" lua > "$tmp/example.lua"
-so="$top_builddir/bindings/.libs/bufpool.so"
 if [ -n "$SAN_PRELOAD" ]; then
   skip "Lua example: sanitizer build (the binding's own tests cover it)"
-elif [ -z "$BP_LUA" ] || [ ! -f "$so" ]; then
+elif [ -z "${BP_LUA_VERSIONS:-}" ]; then
   skip "Lua binding not built"
 else
-  LUA_CPATH="$top_builddir/bindings/.libs/?.so" "$BP_LUA" "$tmp/example.lua" \
-    >"$tmp/out" 2>&1
-  ok $? "the Lua example runs" "$tmp/out"
+  # with every Lua the binding was built for
+  for run in $BP_LUA_VERSIONS; do
+    LUA_CPATH="$top_builddir/bindings/lua/${run%%=*}/.libs/?.so" "${run#*=}" \
+      "$tmp/example.lua" >"$tmp/out" 2>&1
+    ok $? "the Lua example runs with ${run#*=}" "$tmp/out"
+  done
 fi
 echo "1..$n"
 exit $fail
