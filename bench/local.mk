@@ -10,6 +10,7 @@
 #                    read-only)
 #   make bench-run   only the measurements (build tree only)
 #   make bench-docs  only the docs, from the reports already in bench/results/
+#   make bench-manypools  one thread over 1 to 4000 pools (PASS/FAIL)
 #
 # Shorter or longer runs: make bench BENCH_DURATION=0.2 BENCH_REPEAT=3
 # (seconds per measured run and runs per implementation for the target
@@ -57,6 +58,7 @@ BENCH_DOCS = $(srcdir)/docs
 BENCH_README = $(srcdir)/README.md
 bench: bench-run
 	@$(MAKE) $(AM_MAKEFLAGS) bench-docs
+	@$(MAKE) $(AM_MAKEFLAGS) bench-manypools
 bench-run: cli/bufpool-bench$(EXEEXT) bench/callgrind$(EXEEXT)
 	$(BENCH_PY) $(srcdir)/bench/run.py --out $(BENCH_RESULTS) \
 	  --bench cli/bufpool-bench$(EXEEXT) \
@@ -81,7 +83,17 @@ bench-docs:
 	  echo "bench: to draw the plot, install it (Debian) and re-run 'make bench-docs':"; \
 	  echo "  apt-get install -y gnuplot-nox"; \
 	fi
-.PHONY: bench bench-run bench-docs
+# One thread over N live pools (issue 11): 1000 pools cost at most 3 times
+# one pool; prints PASS or FAIL (docs/PERFORMANCE.md, "Many pools").
+# Built by make check too, so that it keeps compiling.
+check_PROGRAMS += bench/manypools
+bench_manypools_LDADD = lib/libbufpool.la
+bench_manypools_LDFLAGS = -static
+bench-manypools: bench/manypools$(EXEEXT)
+	@$(MKDIR_P) $(BENCH_RESULTS)
+	bench/manypools$(EXEEXT) -d $(BENCH_SWEEP_DURATION) -r $(BENCH_REPEAT) \
+	  | tee $(BENCH_RESULTS)/manypools.txt
+.PHONY: bench bench-run bench-docs bench-manypools
 CLEANFILES += $(BENCH_RESULTS)/*.csv $(BENCH_RESULTS)/*.json \
 	$(BENCH_RESULTS)/*.dat $(BENCH_RESULTS)/*.md $(BENCH_RESULTS)/*.png \
 	$(BENCH_RESULTS)/*.txt

@@ -15,7 +15,7 @@ EXTRA_DIST += t/luatap.lua t/lua-run.sh $(BP_LUA_TESTS) t/lua-rock.sh \
 	bufpool-scm-1.rockspec bindings/lua/rock.mk
 
 BP_LUA_MODULE_LDFLAGS = -module -avoid-version -shared \
-	-export-symbols-regex '^luaopen_bufpool$$'
+	-export-symbols-regex '^luaopen_bufpool$$' $(BP_NODELETE_LDFLAGS)
 # Lua C API symbols come from the interpreter: liblua is not linked.
 
 if ENABLE_LUA

@@ -26,7 +26,7 @@ bindings_python__bufpool_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	$(PYTHON_CFLAGS)
 bindings_python__bufpool_la_LIBADD = bindings/libbpcore.la
 bindings_python__bufpool_la_LDFLAGS = -module -avoid-version -shared \
-	-export-symbols-regex '^PyInit__bufpool$$'
+	-export-symbols-regex '^PyInit__bufpool$$' $(BP_NODELETE_LDFLAGS)
 bufpoolpy_PYTHON = bindings/python/bufpool/__init__.py
 bufpoolpy_DATA = bindings/python/bufpool/__init__.pyi \
 	bindings/python/bufpool/py.typed bindings/python/bufpool/bufpool_capi.h \

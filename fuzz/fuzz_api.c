@@ -596,7 +596,8 @@ static void op_pool_new(reader *r)
     unsigned f = u8(r);
     t->flags = f & 3;
     if (f & 0x80)
-        t->flags |= 1u << (2 + (f >> 2) % 30);  /* unknown flag */
+        t->flags |= 1u << (3 + (f >> 2) % 29);  /* unknown flag (bit 2 is
+                                                   BP_POOL_NO_CACHE) */
     t->alloc_mode = (int)(u8(r) % A_NMODES);
     t->extra = (size_t)(u8(r) % 3) * 32;
     unsigned cb = u8(r);

@@ -38,8 +38,7 @@ endif
 # ---- libFuzzer builds ----------------------------------------------------
 FUZZ_SECONDS = 300
 FUZZ_LIB_SRCS = $(lib_libbufpool_la_SOURCES:%=$(srcdir)/%)
-FUZZ_LIB_HDRS = $(srcdir)/lib/bufpool.h $(srcdir)/lib/internal.h \
-	$(srcdir)/lib/platform.h $(srcdir)/lib/pool_internal.h
+FUZZ_LIB_HDRS = $(srcdir)/lib/bufpool.h $(LIB_INTERNAL_HDRS:%=$(srcdir)/%)
 FUZZ_CPPFLAGS = -I$(srcdir)/lib -I$(top_builddir) -I$(srcdir)/fuzz
 FUZZ_CLI_SRCS = $(srcdir)/cli/options.c $(srcdir)/cli/impl_bufpool.c \
 	$(srcdir)/cli/impl_malloc.c $(srcdir)/cli/impl_broken.c \

@@ -11,9 +11,7 @@
  * data happen-before the free callback or the pool's reuse of the buffer. */
 #include "config.h"
 
-#include "internal.h"
-#include "platform.h"
-#include "pool_internal.h"   /* pool_release(): bp_unref's fast path */
+#include "pool.h"   /* pool_release(): bp_unref's fast path */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +25,10 @@ const char *bp_version(void)
     return BPI_STR(BP_VERSION_MAJOR) "." BPI_STR(BP_VERSION_MINOR) "."
            BPI_STR(BP_VERSION_PATCH);
 }
+
+/* bp_unref compares a ref with its buffer's address for "the embedded
+ * ref", which works for a NULL buffer too. */
+_Static_assert(offsetof(bp_buffer, self) == 0, "the first ref comes first");
 
 /* Header size in a bp_alloc block, rounded so that data is 64-aligned. */
 #define BPI_HDR (((sizeof(bp_buffer) + 63) / 64) * 64)
@@ -109,14 +111,18 @@ bp_ref *bp_dup(const bp_ref *ref)
         return NULL;
     }
     *r = *ref;
+    /* A dup of a buffer whose last reference went: a use after release. */
+    BPI_ASSERT(at_load_relaxed(&ref->buffer->refcount) != 0);
     /* Relaxed: we hold a reference, so the count cannot reach zero
      * concurrently; ordering of data accesses is the holders' business. */
-    atomic_fetch_add_explicit(&ref->buffer->refcount, 1, memory_order_relaxed);
+    at_fetch_add_relaxed(&ref->buffer->refcount, 1);
     return r;
 }
 
 static void buffer_free(bp_buffer *b)
 {
+    /* Debug builds: a released buffer has no reference (bp_dup checks). */
+    BPI_DEBUG_ONLY(at_store_relaxed(&b->refcount, 0));
     if (b->pool)
         bpi_pool_release(b);
     else if (b->flags & BPI_FLAG_INLINE)
@@ -133,11 +139,11 @@ static void buffer_drop(bp_buffer *b)
      * already dropped its reference with the acq_rel decrement below, so
      * their writes are visible and nobody can take a new reference (that
      * needs one).  The sole owner then skips the atomic read-modify-write. */
-    unsigned n = atomic_load_explicit(&b->refcount, memory_order_acquire);
+    unsigned n = at_load_acquire(&b->refcount);
     if (n != 1)
         /* acq_rel: release publishes our writes to whoever frees; acquire
          * (when we are that one) sees everyone else's. */
-        n = atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel);
+        n = at_fetch_sub_acq_rel(&b->refcount, 1);
     if (n == 1)
         buffer_free(b);
 }
@@ -145,6 +151,9 @@ static void buffer_drop(bp_buffer *b)
 /* Everything but the common case of bp_unref. */
 __attribute__((noinline)) static void unref_general(bp_ref *r, bp_buffer *b)
 {
+    /* Not a reference (no buffer): nothing to drop, nothing we made. */
+    if (!b)
+        return;
     /* The embedded first ref lives inside the buffer; others were malloc'd
      * by bp_dup and are freed here. */
     if (r != &b->self)
@@ -162,10 +171,14 @@ void bp_unref(bp_ref **ref)
     /* The common case, without a stack frame: the sole (embedded) ref of a
      * pool buffer goes back to its pool.  Acquire: as in buffer_drop. */
     bp_pool *p;
-    if (bpi_likely(r == &b->self) && bpi_likely((p = b->pool) != NULL) &&
-        atomic_load_explicit(&b->refcount, memory_order_acquire) == 1)
-        return pool_release(p, b);
-    unref_general(r, b);
+    if (bpi_likely((void *)r == (void *)b) &&
+        bpi_likely((p = b->pool) != NULL) &&
+        at_load_acquire(&b->refcount) == 1) {
+        BPI_DEBUG_ONLY(at_store_relaxed(&b->refcount, 0));
+        pool_release(p, b);
+    } else {
+        unref_general(r, b);
+    }
 }
 
 int bp_is_writable(const bp_ref *ref)
@@ -176,8 +189,7 @@ int bp_is_writable(const bp_ref *ref)
         return 0;
     /* Acquire: if we are the sole holder, the other holders' last writes
      * happen-before our subsequent writes. */
-    return atomic_load_explicit(&ref->buffer->refcount,
-                                memory_order_acquire) == 1;
+    return at_load_acquire(&ref->buffer->refcount) == 1;
 }
 
 int bp_make_writable(bp_ref **ref)
@@ -252,7 +264,7 @@ unsigned bp_refcount(const bp_ref *ref)
     if (!ref || !ref->buffer)
         return 0;
     /* Relaxed: a snapshot for information only. */
-    return atomic_load_explicit(&ref->buffer->refcount, memory_order_relaxed);
+    return at_load_relaxed(&ref->buffer->refcount);
 }
 
 void *bp_opaque(const bp_ref *ref)

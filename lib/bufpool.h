@@ -20,7 +20,9 @@
  *   bp_pool_get(), bp_pool_get_timeout(), bp_pool_trim() and
  *   bp_pool_get_stats(), and bp_unref() of buffers obtained from it, are
  *   safe to call concurrently.  bp_pool_get() and releasing a pool buffer take
- *   no lock.
+ *   no lock, except a thread's first use of a pool (which makes its cache
+ *   for that pool under a process-wide mutex, also taken by bp_pool_new(),
+ *   bp_pool_uninit(), the destruction of a pool and a thread's exit).
  * - bp_pool_uninit() may run while other threads still hold and release the
  *   pool's buffers, but no thread may call bp_pool_get*(), bp_pool_trim() or
  *   bp_pool_get_stats() on that pool concurrently with or after it.
@@ -28,7 +30,37 @@
  *   bp_pool_get*(), concurrently with itself; reset may be called from any
  *   thread that drops the last reference of a pool buffer; pool_free is
  *   called exactly once, from the thread that made the pool go away.  None
- *   of them is called while the pool holds a lock (it has none).
+ *   of them is called while the library holds a lock.
+ *
+ * Async-signal safety
+ * -------------------
+ * These functions are async-signal-safe (they only read; they neither wait
+ * nor allocate): bp_version(), bp_refcount(), bp_is_writable(), bp_opaque(),
+ * bp_pool_buffer_opaque(), bp_pool_config_init(), bp_pool_config_check()
+ * and bp_pool_get_stats().  No other function is: they allocate or free, or
+ * work on the calling thread's cache in a critical section that a handler
+ * on the same thread would break into (a get or release in a handler that
+ * interrupted one can hand a buffer out twice).  Call them from a handler
+ * only when it cannot interrupt a bufpool call on its thread (signals
+ * blocked around such calls, or sigwait() on a thread of its own).
+ *
+ * A process's life
+ * ----------------
+ * - Thread exit: the idle buffers a thread kept for a pool go back to the
+ *   pool when the thread exits (a thread-specific-data destructor), and the
+ *   next new thread reuses its per-pool state.  Gets and releases from
+ *   other destructors that run after it still work, without that state.
+ * - fork(): the child may go on using the pools it inherited (get,
+ *   release, trim, stats, uninit), from its one thread; a handler
+ *   (pthread_atfork, installed by the first bp_pool_new()) frees the state
+ *   the parent's other threads left behind.  Buffers those threads held,
+ *   or were moving, at the fork stay in use in the child: they count in
+ *   in_use and against max_buffers there.  A pool that another thread was
+ *   uninitialising at the fork must not be used in the child.
+ * - dlclose(): the library and the Python and Lua modules that contain it
+ *   are linked with -z nodelete (where the linker has it): once loaded they
+ *   stay loaded, so threads that used a pool may outlive a dlclose(), and
+ *   loading and unloading them any number of times is safe.
  *
  * Environment
  * -----------
@@ -109,7 +141,8 @@ void bp_default_free(void *opaque, uint8_t *data);
 bp_ref *bp_dup(const bp_ref *ref);
 
 /* Drops the reference *ref and sets *ref to NULL.  ref NULL or *ref NULL is a
- * no-op.  Dropping the last reference frees the buffer (its free callback is
+ * no-op, and so is a ref whose buffer is NULL (not a reference: *ref is
+ * set to NULL, nothing is freed).  Dropping the last reference frees the buffer (its free callback is
  * called once) or, for a pool buffer, returns it to its pool. */
 void bp_unref(bp_ref **ref);
 
@@ -286,8 +319,10 @@ void bp_pool_uninit(bp_pool **pool);
 void *bp_pool_buffer_opaque(const bp_ref *ref);
 
 /* Frees idle buffers until at most keep_idle are left, including those cached
- * for threads that never touch the pool again.  Returns how many it freed
- * (0 for a NULL pool). */
+ * for threads that never touch the pool again.  It takes only the buffers
+ * it frees (the shared ones first, then the oldest of the threads' caches),
+ * and a get at max_buffers that meets a trim under way waits for it: a trim
+ * never makes a get fail.  Returns how many it freed (0 for a NULL pool). */
 size_t bp_pool_trim(bp_pool *pool, size_t keep_idle);
 
 /* A pool's statistics.  Like bp_pool_config, the struct may grow: set

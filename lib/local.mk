@@ -1,8 +1,13 @@
-# libbufpool: one source file per concern.
+# libbufpool: one module per part of the pool, each calling only the ones
+# listed before it (docs/DESIGN.md); buffer.c's bp_unref inlines the
+# release fast path of pool.h.
 lib_LTLIBRARIES += lib/libbufpool.la
 include_HEADERS += lib/bufpool.h
-noinst_HEADERS += lib/internal.h lib/platform.h lib/pool_internal.h
-lib_libbufpool_la_SOURCES = lib/buffer.c lib/pool.c lib/tcache.c lib/platform.c
+LIB_INTERNAL_HDRS = lib/atomic.h lib/tagstack.h lib/platform.h lib/waitq.h \
+	lib/slots.h lib/depot.h lib/tcache.h lib/stats.h lib/pool.h lib/buffer.h
+noinst_HEADERS += $(LIB_INTERNAL_HDRS)
+lib_libbufpool_la_SOURCES = lib/platform.c lib/waitq.c lib/slots.c \
+	lib/depot.c lib/tcache.c lib/stats.c lib/pool.c lib/buffer.c
 lib_libbufpool_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
-	-export-symbols-regex '^bp_'
+	-export-symbols-regex '^bp_' $(BP_NODELETE_LDFLAGS)
 EXTRA_DIST += lib/bufpool.pc.in

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "platform.h"
+#include "atomic.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -93,7 +94,7 @@ void bpi_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns)
     struct timespec ts = { 0, 200000 };
     if (timeout_ns >= 0 && timeout_ns < ts.tv_nsec)
         ts.tv_nsec = (long)timeout_ns;
-    if (atomic_load_explicit(word, memory_order_acquire) == expected)
+    if (at_load_acquire(word) == expected)
         nanosleep(&ts, NULL);
 #endif
 }
@@ -148,3 +149,12 @@ void bpi_yield(void)
 {
     sched_yield();
 }
+
+#ifdef BP_DEBUG
+void bpi_assert_fail(const char *cond, const char *file, int line)
+{
+    fprintf(stderr, "bufpool: internal assertion failed at %s:%d: %s\n",
+            file, line, cond);
+    abort();
+}
+#endif

@@ -1,6 +1,7 @@
-/* platform.h - the operating-system bits bufpool needs, kept apart from the
- * pool and buffer logic: aligned allocation, futex-style waits, clocks,
- * AddressSanitizer poisoning.  Internal: none of these names is exported. */
+/* platform.h - what bufpool needs from the compiler and the operating
+ * system, kept apart from the pool and buffer logic: aligned allocation,
+ * futex-style waits, clocks, membarrier, sanitizer hooks, the debug build's
+ * assertions.  Internal: none of these names is exported. */
 #ifndef BUFPOOL_PLATFORM_H
 #define BUFPOOL_PLATFORM_H
 
@@ -12,9 +13,57 @@
  * directly (no PLT) inside the shared library. */
 #if defined(__GNUC__)
 #  define BPI_HIDDEN __attribute__((visibility("hidden")))
+#  define BPI_NOINLINE __attribute__((noinline))
+#  define BPI_COLD __attribute__((noinline, cold))
 #else
 #  define BPI_HIDDEN
+#  define BPI_NOINLINE
+#  define BPI_COLD
 #endif
+
+/* The debug build (configure --enable-debug) checks internal invariants;
+ * a failure prints the condition and aborts.  Without BP_DEBUG the
+ * condition is not evaluated. */
+#ifdef BP_DEBUG
+BPI_HIDDEN _Noreturn void bpi_assert_fail(const char *cond, const char *file,
+                                          int line);
+#  define BPI_ASSERT(c) \
+    ((c) ? (void)0 : bpi_assert_fail(#c, __FILE__, __LINE__))
+#  define BPI_DEBUG_ONLY(stmt) stmt
+#else
+#  define BPI_ASSERT(c) ((void)0)
+#  define BPI_DEBUG_ONLY(stmt) ((void)0)
+#endif
+
+/* Number of trailing zero bits of v > 0. */
+static inline unsigned bpi_ctz64(uint64_t v)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(v);
+#else
+    unsigned n = 0;
+    while (!(v & 1)) {
+        v >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+/* Number of leading zero bits of v > 0. */
+static inline unsigned bpi_clz32(uint32_t v)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_clz(v);
+#else
+    unsigned n = 0;
+    while (!(v & 0x80000000u)) {
+        v <<= 1;
+        n++;
+    }
+    return n;
+#endif
+}
 
 /* malloc() for the library's own small objects (bp_ref, bp_buffer). */
 BPI_HIDDEN void *bpi_malloc(size_t size);

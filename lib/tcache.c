@@ -1,224 +1,409 @@
-/* tcache.c - per-thread caches of idle pool buffers: finding this thread's
- * cache for a pool, making or adopting one, giving it back when the thread
- * exits, and the remote side of the owner/remote handshake.  See pool.c for
- * how the pool uses them. */
+/* tcache.c - per-thread caches: thread numbers and each pool's array of
+ * caches by number, making a thread's cache, giving it back when the thread
+ * exits, and the remote side of the owner/remote handshake.  See
+ * tcache.h. */
 #include "config.h"
 
-#include "pool_internal.h"
+#include "tcache.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 int bpi_light;
 
-_Thread_local struct tl_entry bpi_tl_map[TL_MAP]
-    __attribute__((tls_model("initial-exec")));
-/* initial-exec: a %fs-relative access instead of a __tls_get_addr call; the
- * ~150 bytes fit glibc's static TLS surplus even when the library is
- * dlopen()ed (the Python and Lua modules). */
-static _Thread_local struct tcache *tl_list
-    __attribute__((tls_model("initial-exec")));
-static _Thread_local uint64_t tl_thread
-    __attribute__((tls_model("initial-exec")));
-static _Thread_local int tl_state      /* 0 new, 1 registered, 2 exiting */
+_Thread_local uint32_t bpi_tl_tid __attribute__((tls_model("initial-exec")));
+
+enum { TL_NEW, TL_LIVE, TL_EXITING, TL_FAILED };
+static _Thread_local unsigned char tl_state
     __attribute__((tls_model("initial-exec")));
 
-static atomic_uint_fast64_t thread_counter;
+struct tcache bpi_tc_none = {
+    .cap = 0, .floor = FLOOR_CLOSED, .req = REQ_BUSY,
+};
+
+/* The registry, under `lock`: every pool that is not destroyed yet (their
+ * arrays grow with the thread numbers), and the thread numbers in use.
+ * Taken when a pool is made, closed or destroyed, when a thread first uses
+ * a pool or exits, and around fork(). */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tc_pool *pools;
+static uint64_t tid_first = 1;     /* the first 64 numbers' bits */
+static uint64_t *tid_used = &tid_first;  /* bit 0 (no number) always set */
+static uint32_t tid_words = 1;     /* of tid_used */
+static uint32_t tid_cap = TC_INLINE;   /* every pool's cap is at least this */
 static pthread_key_t exit_key;
-static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exit_key_ok;
 
-static void tc_unref(struct tcache *tc)
+static void thread_exit(void *unused);
+static bool arrays_grow(struct tc_pool *tp, uint32_t cap, bool more);
+static void fork_prepare(void);
+static void fork_parent(void);
+static void fork_child(void);
+
+static void init(void)
 {
-    /* acq_rel: the other holder's use of tc happens-before the free. */
-    if (atomic_fetch_sub_explicit(&tc->refs, 1, memory_order_acq_rel) == 1)
-        free(tc);
+    bpi_light = bpi_heavy_barrier_init();
+    exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
-void bpi_tc_flush(struct tcache *tc, unsigned k)
+void tc_init_once(void)
 {
-    /* In the owner's critical section (or after the thread's last one):
-     * items are ours.  The k oldest go to the depot as one chain. */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init);
+}
+
+int tc_pool_init(struct tc_pool *tp, unsigned cache_max, bool fast,
+                 struct depot *depot)
+{
+    tp->cache_max = cache_max;
+    tp->fast = (bpi_light || !TC_FAST_LIGHT) && fast;
+    tp->closed = false;
+    atomic_init(&tp->registry, NULL);
+    tp->depot = depot;
+    for (unsigned k = 0; k < TC_INLINE; k++)
+        tp->inl[k] = &bpi_tc_none;
+    atomic_init(&tp->arr, tp->inl);
+    tp->cap = TC_INLINE;
+    tp->heap = NULL;
+    pthread_mutex_lock(&lock);
+    bool ok = arrays_grow(tp, tid_cap, false);
+    if (ok) {
+        tp->prev = NULL;
+        tp->next = pools;
+        if (pools)
+            pools->prev = tp;
+        pools = tp;
+    }
+    pthread_mutex_unlock(&lock);
+    if (!ok)
+        free(tp->heap);
+    return ok ? 0 : -ENOMEM;
+}
+
+void tc_pool_close(struct tc_pool *tp)
+{
+    pthread_mutex_lock(&lock);
+    tp->closed = true;
+    pthread_mutex_unlock(&lock);
+}
+
+void tc_pool_fini(struct tc_pool *tp)
+{
+    pthread_mutex_lock(&lock);
+    if (tp->prev)
+        tp->prev->next = tp->next;
+    else
+        pools = tp->next;
+    if (tp->next)
+        tp->next->prev = tp->prev;
+    pthread_mutex_unlock(&lock);
+    struct tcache *tc = at_load_acquire(&tp->registry), *next;
+    for (; tc; tc = next) {
+        next = tc->pnext;
+        free(tc);
+    }
+    for (struct tc_array *a = tp->heap, *older; a; a = older) {
+        older = a->older;
+        free(a);
+    }
+}
+
+/* ---- the remote side of the gates ------------------------------------------ */
+
+/* After setting req: closes the fast paths' gates, so that an owner that
+ * enters after the following heavy barrier takes a general path, which
+ * sees req.  seq_cst: the Dekker store, like req's. */
+static void tc_block(struct tcache *tc)
+{
+    at_store_seq_cst(&tc->cap, 0);
+    at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
+}
+
+/* Opens them again (for a pool with fast paths), before req is cleared.
+ * Release: our changes to items and n happen-before the owner's next fast
+ * path, which loads the gate with acquire. */
+static void tc_unblock(struct tcache *tc)
+{
+    if (!tc->pool->fast)
+        return;
+    at_store_release(&tc->cap, tc->pool->cache_max);
+    at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
+}
+
+/* ---- owner operations ------------------------------------------------------ */
+
+void tc_flush(struct tcache *tc, unsigned k)
+{
     unsigned n = tc_n(tc);
     if (k > n)
         k = n;
     if (!k)
         return;
-    bp_pool *p = tc->pool;
+    struct depot *d = tc->pool->depot;
     for (unsigned i = 0; i + 1 < k; i++)
-        atomic_store_explicit(&tc->items[i]->next, tc->items[i + 1]->idx,
-                              memory_order_relaxed);
-    atomic_store_explicit(&tc->items[k - 1]->next, NIL, memory_order_relaxed);
+        chain_link(tc->items[i], tc->items[i + 1]->idx);
+    chain_link(tc->items[k - 1], NIL);
     uint32_t first = tc->items[0]->idx;
+    /* n is 0 while the rest moves down: a fork() child, which sees this
+     * thread stopped anywhere, then finds a cache with fewer buffers,
+     * never one with a buffer twice (fork_child).  Meanwhile all n are
+     * counted in transit, so that a concurrent stats read never misses
+     * them (the chain until it reaches the depot); moving k keeps this
+     * cache's credit (n - lw, stats.c). */
+    depot_transit_begin(d, n);
+    tc_set_n(tc, 0);
     memmove(tc->items, tc->items + k, (n - k) * sizeof(tc->items[0]));
-    /* Relaxed: statistics.  The chain is counted in transit while it
-     * moves, so a concurrent stats read cannot miss it (see idle_now);
-     * moving k to the depot keeps this cache's credit (n - lw). */
-    atomic_fetch_add_explicit(&p->transit_in, k, memory_order_relaxed);
     tc_set_n(tc, n - k);
-    tc_set_lw(tc, atomic_load_explicit(&tc->lw, memory_order_relaxed) - k);
-    bpi_depot_put(p, first, k);
-    atomic_fetch_add_explicit(&p->transit_out, k, memory_order_relaxed);
+    depot_transit_end(d, n - k);
+    tc_set_lw(tc, at_load_relaxed(&tc->lw) - k);
+    bool put = depot_put(d, first, k);
+    BPI_ASSERT(put);   /* in the section: uninit has not closed the depot */
+    (void)put;
+    depot_transit_end(d, k);
 }
 
-/* Runs when a thread that used a pool exits: its buffers go back to the
- * depot and its caches become free for adoption by new threads. */
+uint32_t tc_fill(struct tcache *tc, uint32_t first)
+{
+    BPI_ASSERT(tc_n(tc) == 0);
+    struct slots *s = tc->pool->depot->slots;
+    unsigned n = 0, max = tc->pool->cache_max;
+    while (first != NIL && n < max) {
+        tc->items[n++] = slot_at(s, first);
+        first = chain_next(s, first);
+    }
+    tc_set_n(tc, n);
+    return first;
+}
+
+/* ---- this thread's caches ---------------------------------------------------- */
+
+/* Under the lock: makes the arrays of tp (and of the pools after it, when
+ * more is true) hold at least cap entries.  false when out of memory (the
+ * arrays already grown stay grown). */
+static bool arrays_grow(struct tc_pool *tp, uint32_t cap, bool more)
+{
+    for (; tp; tp = more ? tp->next : NULL) {
+        if (tp->cap >= cap)
+            continue;
+        struct tc_array *a = bpi_malloc(sizeof(*a) + cap * sizeof(a->tc[0]));
+        if (!a)
+            return false;
+        struct tcache **from = at_load_relaxed(&tp->arr);
+        uint32_t k = 0;
+        for (; k < tp->cap; k++)
+            a->tc[k] = from[k];
+        for (; k < cap; k++)
+            a->tc[k] = &bpi_tc_none;
+        a->cap = cap;
+        a->older = tp->heap;
+        tp->heap = a;
+        tp->cap = cap;
+        /* Release: the copy is complete before a thread can index it. */
+        at_store_release(&tp->arr, a->tc);
+    }
+    return true;
+}
+
+/* Under the lock: the lowest free thread number, or 0 when out of
+ * memory. */
+static uint32_t tid_take(void)
+{
+    uint32_t w = 0;
+    while (w < tid_words && tid_used[w] == UINT64_MAX)
+        w++;
+    if (w == tid_words) {
+        uint32_t nw = 2 * tid_words;
+        uint64_t *u = bpi_malloc(nw * sizeof(*u));
+        if (!u)
+            return 0;
+        memset(u, 0, nw * sizeof(*u));
+        memcpy(u, tid_used, tid_words * sizeof(*u));
+        if (tid_used != &tid_first)
+            free(tid_used);
+        tid_used = u;
+        tid_words = nw;
+    }
+    uint32_t tid = w * 64 + (uint32_t)bpi_ctz64(~tid_used[w]);
+    if (tid >= tid_cap) {
+        uint32_t cap = tid_cap;
+        while (cap <= tid)
+            cap *= 2;
+        if (!arrays_grow(pools, cap, true))
+            return 0;
+        tid_cap = cap;
+    }
+    tid_used[tid / 64] |= (uint64_t)1 << (tid % 64);
+    return tid;
+}
+
+static void tid_give_back(uint32_t tid)
+{
+    tid_used[tid / 64] &= ~((uint64_t)1 << (tid % 64));
+}
+
+/* A thread's first use of a pool: a number, and the exit hook.  Without
+ * them (out of memory) the thread works without caches. */
+static bool thread_start(void)
+{
+    if (tl_state != TL_NEW)
+        return tl_state == TL_LIVE;
+    tc_init_once();
+    pthread_mutex_lock(&lock);
+    uint32_t tid = exit_key_ok ? tid_take() : 0;
+    if (tid && pthread_setspecific(exit_key, (void *)1) != 0) {
+        tid_give_back(tid);
+        tid = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    bpi_tl_tid = tid;
+    tl_state = tid ? TL_LIVE : TL_FAILED;
+    return tid != 0;
+}
+
+/* Runs when a thread that used a pool exits: its idle buffers go to the
+ * depots, its number (and with it its caches) to the next new thread. */
 static void thread_exit(void *unused)
 {
     (void)unused;
-    tl_state = 2;
-    memset(bpi_tl_map, 0, sizeof(bpi_tl_map));
-    struct tcache *tc = tl_list, *next;
-    tl_list = NULL;
-    for (; tc; tc = next) {
-        next = tc->tnext;
-        for (;;) {
-            if (tc_enter(tc)) {
-                /* Not closed: the pool lives at least until we leave. */
-                bpi_tc_flush(tc, CACHE_MAX);
-                tc_leave(tc);
-                break;
+    uint32_t tid = bpi_tl_tid;
+    BPI_ASSERT(tid != 0 && tid < tid_cap);
+    tl_state = TL_EXITING;
+    bpi_tl_tid = 0;
+    pthread_mutex_lock(&lock);
+    for (struct tc_pool *tp = pools; tp; tp = tp->next) {
+        struct tcache *tc = at_load_relaxed(&tp->arr)[tid];
+        if (tc == &bpi_tc_none || !tp->cache_max)
+            continue;
+        /* A remote thread is using it (not for long), or the pool is
+         * closed (then its depot is too). */
+        while (!tc_enter(tc)) {
+            if (at_load_acquire(&tc->req) == REQ_CLOSED)
+                goto next;
+            bpi_yield();
+        }
+        tc_flush(tc, CACHE_MAX);
+        tc_leave(tc);
+    next:;
+    }
+    tid_give_back(tid);
+    pthread_mutex_unlock(&lock);
+}
+
+/* ---- fork -------------------------------------------------------------------
+ * The child of a fork() has one thread, the one that forked; every other
+ * thread stopped wherever it was.  Their caches are consistent at every
+ * point of an owner's critical section (an owner changes n last, with one
+ * store; tc_flush zeroes it first), so the child frees what they held:
+ * the caches' busy flags, and any claim or request of a vanished remote.
+ * What those threads held or moved stays in use in the child.  The lock
+ * is held across fork(), so no pool, number or array is half made. */
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+static void fork_child(void)
+{
+    memset(tid_used, 0, tid_words * sizeof(tid_used[0]));
+    tid_used[0] = 1;
+    uint32_t me = bpi_tl_tid;
+    if (me)
+        tid_used[me / 64] |= (uint64_t)1 << (me % 64);
+    for (struct tc_pool *tp = pools; tp; tp = tp->next) {
+        TC_FOR_EACH(tp, tc) {
+            at_store_relaxed(&tc->busy, 0);
+            at_store_relaxed(&tc->rbusy, 0);
+            if (at_load_relaxed(&tc->req) == REQ_BUSY) {
+                tc_unblock(tc);
+                at_store_relaxed(&tc->req, REQ_NONE);
             }
-            /* Acquire: after REQ_CLOSED the pool may be gone. */
-            if (atomic_load_explicit(&tc->req, memory_order_acquire) ==
-                REQ_CLOSED)
-                break;
-            bpi_yield();   /* a remote thread is using it; not for long */
         }
-        /* Release: our last use of the cache happens-before an adopter's. */
-        atomic_store_explicit(&tc->owner, 0, memory_order_release);
-        tc_unref(tc);
+        depot_after_fork(tp->depot);
     }
+    pthread_mutex_unlock(&lock);
 }
 
-static void make_exit_key(void)
+/* Under the lock: a new cache for tp, in its registry. */
+static struct tcache *cache_new(struct tc_pool *tp)
 {
-    if (pthread_key_create(&exit_key, thread_exit) != 0)
-        exit_key = (pthread_key_t)-1;
-}
-
-static struct tcache *adopt_or_create(bp_pool *p)
-{
-    /* Acquire: registry nodes are fully initialised before publication. */
-    struct tcache *tc = atomic_load_explicit(&p->tcaches,
-                                             memory_order_acquire);
-    for (; tc; tc = tc->pnext) {
-        uint64_t none = 0;
-        /* acq_rel: pairs with the release of the exited owner. */
-        if (atomic_load_explicit(&tc->owner, memory_order_relaxed) == 0 &&
-            atomic_load_explicit(&tc->req, memory_order_relaxed) != REQ_CLOSED &&
-            atomic_compare_exchange_strong_explicit(&tc->owner, &none,
-                                                    tl_thread,
-                                                    memory_order_acq_rel,
-                                                    memory_order_relaxed)) {
-            /* Relaxed: the pool's reference keeps it alive meanwhile. */
-            atomic_fetch_add_explicit(&tc->refs, 1, memory_order_relaxed);
-            return tc;
-        }
-    }
-    tc = bpi_aligned_alloc(alignof(struct tcache), sizeof(*tc));
+    struct tcache *tc = bpi_aligned_alloc(alignof(struct tcache), sizeof(*tc));
     if (!tc)
         return NULL;
     memset(tc, 0, sizeof(*tc));
-    atomic_init(&tc->owner, tl_thread);
-    atomic_init(&tc->refs, 2);
-    atomic_init(&tc->cap, p->cache_max);
-    tc->pool_id = p->id;
-    tc->pool = p;
-    struct tcache *head = atomic_load_explicit(&p->tcaches,
-                                               memory_order_relaxed);
+    bool fast = tp->fast && tp->cache_max;
+    atomic_init(&tc->cap, fast ? tp->cache_max : 0);
+    atomic_init(&tc->floor, fast ? 0 : FLOOR_CLOSED);
+    tc->pool = tp;
+    struct tcache *head = at_load_relaxed(&tp->registry);
     do
         tc->pnext = head;
-    /* seq_cst: publishes tc; and against bp_pool_uninit's "closed, then
-     * walk the registry" (see bpi_tc_lookup_slow). */
-    while (!atomic_compare_exchange_weak_explicit(&p->tcaches, &head, tc,
-                                                  memory_order_seq_cst,
-                                                  memory_order_relaxed));
+    /* seq_cst: publishes tc to the remotes' registry walks. */
+    while (!at_cas_weak_seq_cst(&tp->registry, &head, tc));
     return tc;
 }
 
-BPI_HIDDEN struct tcache *bpi_tc_lookup_slow(bp_pool *p)
+struct tcache *tc_lookup_slow(struct tc_pool *tp)
 {
-    if (tl_state == 2)
-        return NULL;
-    if (!tl_thread)
-        /* Relaxed: any distinct number will do. */
-        tl_thread = atomic_fetch_add_explicit(&thread_counter, 1,
-                                              memory_order_relaxed) + 1;
-    /* Look in this thread's caches, dropping those of closed pools. */
-    struct tcache **pp = &tl_list, *tc;
-    while ((tc = *pp)) {
-        if (tc->pool_id == p->id)
-            break;
-        /* Acquire: after REQ_CLOSED the pool may be gone; we only free. */
-        if (atomic_load_explicit(&tc->req, memory_order_acquire) ==
-            REQ_CLOSED) {
-            *pp = tc->tnext;
-            for (unsigned i = 0; i < TL_MAP; i++)
-                if (bpi_tl_map[i].tc == tc)
-                    bpi_tl_map[i] = (struct tl_entry){ 0, NULL };
-            tc_unref(tc);
-            continue;
-        }
-        pp = &tc->tnext;
+    if (!thread_start())
+        return &bpi_tc_none;
+    pthread_mutex_lock(&lock);
+    struct tcache **a = at_load_relaxed(&tp->arr);
+    struct tcache *tc = a[bpi_tl_tid];
+    if (tc == &bpi_tc_none && !tp->closed) {
+        struct tcache *made = cache_new(tp);
+        if (made)
+            tc = a[bpi_tl_tid] = made;
     }
-    if (!tc) {
-        if (atomic_load_explicit(&p->closed, memory_order_seq_cst))
-            return NULL;
-        if (tl_state == 0) {
-            pthread_once(&exit_once, make_exit_key);
-            if (exit_key == (pthread_key_t)-1 ||
-                pthread_setspecific(exit_key, (void *)1) != 0)
-                return NULL;
-            tl_state = 1;
-        }
-        tc = adopt_or_create(p);
-        if (!tc)
-            return NULL;
-        tc->tnext = tl_list;
-        tl_list = tc;
-        /* seq_cst: either bp_pool_uninit's registry walk saw tc, or we see
-         * closed here and close tc ourselves so nothing is cached in it. */
-        if (atomic_load_explicit(&p->closed, memory_order_seq_cst)) {
-            atomic_store_explicit(&tc->req, REQ_CLOSED, memory_order_seq_cst);
-            tc_block(tc);
-            return NULL;
-        }
-    }
-    bpi_tl_map[tl_index(p->id)] = (struct tl_entry){ p->id, tc };
+    pthread_mutex_unlock(&lock);
     return tc;
 }
 
-uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
-                        bool all, size_t *count)
+/* ---- the remote side ----------------------------------------------------------- */
+
+uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
+                    bool all, size_t max, size_t *count)
 {
-    struct tcache *sel = NULL, *tc;
+    struct tcache *sel = NULL;
+    size_t promised = 0;
     *count = 0;
+    BPI_ASSERT(!close || max == SIZE_MAX);
+    if (!tp->cache_max)
+        return NIL;
     /* 1. Claim the caches and post the request. */
-    for (tc = atomic_load_explicit(&p->tcaches, memory_order_seq_cst); tc;
-         tc = tc->pnext) {
+    for (struct tcache *tc = at_load_seq_cst(&tp->registry);
+         tc && promised < max; tc = tc->pnext) {
         if (tc == self)
             continue;
-        /* Relaxed: a hint; only a steal (all == false) may skip on it. */
-        if (!all && !tc_n(tc))
+        /* Relaxed: a hint (all: a waiter must not skip a cache that just
+         * got a buffer; uninit must close every cache). */
+        unsigned hint = tc_n(tc);
+        if (!all && !hint)
             continue;
         /* Acquire: one remote at a time; the previous one's changes to
          * items are visible.  Every remote claims caches in registry order,
          * so waiting here cannot deadlock; skipping instead would make
          * concurrent getters allocate while buffers sit idle. */
-        while (atomic_exchange_explicit(&tc->rbusy, 1, memory_order_acquire))
+        while (at_xchg_acquire(&tc->rbusy, 1))
             bpi_yield();
-        if (atomic_load_explicit(&tc->req, memory_order_relaxed) ==
-            REQ_CLOSED) {
-            atomic_store_explicit(&tc->rbusy, 0, memory_order_release);
+        if (at_load_relaxed(&tc->req) == REQ_CLOSED) {
+            at_store_release(&tc->rbusy, 0);
             continue;
         }
         /* seq_cst: the Dekker store, paired with the owner's busy store. */
-        atomic_store_explicit(&tc->req, close ? REQ_CLOSED : REQ_BUSY,
-                              memory_order_seq_cst);
+        at_store_seq_cst(&tc->req, close ? REQ_CLOSED : REQ_BUSY);
         tc_block(tc);
         tc->rnext = sel;
         sel = tc;
+        promised += hint;
     }
     if (!sel)
         return NIL;
@@ -226,70 +411,38 @@ uint32_t bpi_tc_collect(bp_pool *p, struct tcache *self, bool close,
      *    shows busy below; one that enters after it sees req. */
     if (bpi_light)
         bpi_heavy_barrier();
-    /* 3. Wait for each owner to leave, then empty its cache. */
+    /* 3. Wait for each owner to leave, then take the oldest of its buffers
+     *    (up to max in all). */
     uint32_t first = NIL;
-    for (tc = sel; tc; tc = sel) {
+    for (struct tcache *tc = sel; tc; tc = sel) {
         sel = tc->rnext;
         /* seq_cst (acquire at least): the owner's items are visible. */
-        while (atomic_load_explicit(&tc->busy, memory_order_seq_cst))
+        while (at_load_seq_cst(&tc->busy))
             bpi_yield();
-        unsigned n = tc_n(tc);
-        /* Relaxed: statistics.  Count them in transit before they leave the
-         * cache, so idle is never under-counted. */
-        atomic_fetch_add_explicit(&p->transit_in, n, memory_order_relaxed);
-        for (unsigned i = 0; i < n; i++) {
-            atomic_store_explicit(&tc->items[i]->next, first,
-                                  memory_order_relaxed);
+        unsigned n = tc_n(tc), m = n;
+        if (m > max - *count)
+            m = (unsigned)(max - *count);
+        /* As in tc_flush: all n in transit before they leave the cache
+         * (idle is never under-counted), n 0 while the rest moves down.
+         * The victim keeps its credit (n - lw, stats.c). */
+        depot_transit_begin(tp->depot, n);
+        for (unsigned i = 0; i < m; i++) {
+            chain_link(tc->items[i], first);
             first = tc->items[i]->idx;
         }
-        *count += n;
-        /* Relaxed: statistics; the victim keeps its credit (n - lw). */
+        *count += m;
         tc_set_n(tc, 0);
-        tc_set_lw(tc, atomic_load_explicit(&tc->lw, memory_order_relaxed) - n);
+        memmove(tc->items, tc->items + m, (n - m) * sizeof(tc->items[0]));
+        tc_set_n(tc, n - m);
+        depot_transit_end(tp->depot, n - m);
+        tc_set_lw(tc, at_load_relaxed(&tc->lw) - m);
         /* Release: our changes to items happen-before the owner's next
          * critical section (it loads a gate or req with acquire). */
         if (!close) {
-            tc_unblock(tc, p->cache_max);
-            atomic_store_explicit(&tc->req, REQ_NONE, memory_order_release);
+            tc_unblock(tc);
+            at_store_release(&tc->req, REQ_NONE);
         }
-        atomic_store_explicit(&tc->rbusy, 0, memory_order_release);
+        at_store_release(&tc->rbusy, 0);
     }
     return first;
-}
-
-uintptr_t bpi_tl_where(uint64_t id)
-{
-    unsigned k = tl_index(id);
-#ifdef TL_SEG_FS
-    /* The x86-64 TLS ABI keeps the thread pointer at %fs:0. */
-    return (uintptr_t)&bpi_tl_map[k] - (uintptr_t)*(const __seg_fs uintptr_t *)0;
-#else
-    return k;
-#endif
-}
-
-uint64_t bpi_tl_key(uint64_t id, bool slow_ops)
-{
-    return (bpi_light || !TC_FAST_LIGHT) && !slow_ops ? id : TL_NO_KEY;
-}
-
-void bpi_tc_pool_gone(bp_pool *p)
-{
-    struct tcache *tc = atomic_load_explicit(&p->tcaches,
-                                             memory_order_acquire), *next;
-    for (; tc; tc = next) {
-        next = tc->pnext;
-        tc_unref(tc);
-    }
-}
-
-static void light_init(void)
-{
-    bpi_light = bpi_heavy_barrier_init();
-}
-
-void bpi_tc_init_once(void)
-{
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, light_init);
 }

@@ -1,5 +1,5 @@
 /* pool.pml - a Promela model of bufpool's get/release/cache/depot protocol
- * (lib/pool.c, lib/pool_internal.h, lib/tcache.c), for exhaustive checking
+ * (lib/pool.c, lib/tcache.*, lib/depot.*, lib/tagstack.h), for exhaustive checking
  * with spin.  See model/README.md for what is modelled, how each part maps
  * to the C code, and what is left out.
  *
@@ -104,6 +104,7 @@ inline walk(h)
 inline check()
 {
     assert(nslots <= CAP);
+    assert(refs <= CAP);        /* a reservation never passes the cap */
     ci = 0;
     do
     :: ci < CAP -> occ[ci] = (holder[ci] != 0 -> 1 : 0); ci++
@@ -448,14 +449,20 @@ inline get_from_chain()
     fi
 }
 
-/* get_new: reserve (fetch_add refs; over the cap: undo, EAGAIN), then a
- * new slot (nslots++) handed out. */
+/* get_new: reserve (a CAS that never takes refs past the cap: at the cap,
+ * EAGAIN without changing refs), then a new slot (nslots++) handed out. */
 inline get_new()
 {
-    d_step { r = refs; refs++ };
+    d_step {
+        r = refs;
+        if
+        :: r < CAP -> refs++
+        :: else
+        fi
+    };
     if
     :: r >= CAP ->                             /* EAGAIN */
-        d_step { refs--; r = 0; printf("T%d: get fails (at the cap)\n", me) }
+        d_step { r = 0; printf("T%d: get fails (at the cap)\n", me) }
     :: r < CAP ->
         d_step {
             b = nslots; nslots++;

@@ -8,7 +8,7 @@
 # test loop excluded) exceed $BP_CALLGRIND_CEILING, set in bench/local.mk.  The count is deterministic for a given build: it depends
 # on the compiler and flags, so the test skips unless CFLAGS has -O2 (the
 # default, which the ceiling is calibrated for) or -O3, and skips without
-# valgrind and in sanitizer builds.
+# valgrind and in sanitizer and debug builds.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -21,6 +21,7 @@ skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 [ -n "$BP_CALLGRIND_CEILING" ] || skip_all "BP_CALLGRIND_CEILING not set (run through make check)"
 [ "$BP_SANITIZER" = no ] || skip_all "sanitizer build (valgrind cannot run it)"
+[ "${BP_DEBUG_BUILD:-no}" = no ] || skip_all "debug build (assertions in the fast paths)"
 command -v "$VALGRIND" >/dev/null 2>&1 || skip_all "valgrind not installed (Debian: apt-get install valgrind)"
 case " ${CFLAGS-} " in
     *" -O2 "*|*" -O3 "*) ;;

@@ -36,3 +36,35 @@ EXTRA_DIST += t/no-membarrier.sh
 check_PROGRAMS += t/test_pool_config
 TESTS += t/test_pool_config
 t_test_pool_config_LDADD = lib/libbufpool.la
+# A capped pool at its edges: waiting, trim, the peak, timeouts.
+check_PROGRAMS += t/test_pool_cap
+TESTS += t/test_pool_cap
+t_test_pool_cap_LDADD = lib/libbufpool.la
+# The standard Autotools way (autoreconf -fi) installs every aux file.
+TESTS += t/autoreconf.sh
+EXTRA_DIST += t/autoreconf.sh
+# A process's life: dlclose() while threads that used a pool live on,
+# 1100 load/unload cycles, fork() from a busy parent.  Linked statically,
+# so that the libbufpool.so it dlopen()s is a copy of its own.
+check_PROGRAMS += t/test_lifecycle
+TESTS += t/test_lifecycle t/nodelete.sh
+t_test_lifecycle_LDADD = lib/libbufpool.la $(DL_LIBS)
+t_test_lifecycle_LDFLAGS = -static
+EXTRA_DIST += t/nodelete.sh
+# ISO C11 with POSIX: lib/*.c under -std=c11 -pedantic-errors (gcc, clang).
+TESTS += t/iso-c11.sh
+EXTRA_DIST += t/iso-c11.sh
+# The calls bufpool.h names async-signal-safe, in a signal handler.
+check_PROGRAMS += t/test_signal
+TESTS += t/test_signal
+t_test_signal_LDADD = lib/libbufpool.la
+# Debug builds (--enable-debug): the assertions are really there.
+check_PROGRAMS += t/test_debug
+TESTS += t/test_debug
+t_test_debug_LDADD = lib/libbufpool.la
+if DEBUG
+bp_debug_build = yes
+else
+bp_debug_build = no
+endif
+AM_TESTS_ENVIRONMENT += BP_DEBUG_BUILD=$(bp_debug_build); export BP_DEBUG_BUILD;

@@ -7,7 +7,7 @@
 export BUFPOOL_NO_MEMBARRIER=1
 n=0 fail=0
 for prog in test_pool_modes test_pool test_pool_threads test_pool_tcache \
-            test_buffer; do
+            test_pool_cap test_buffer; do
   n=$((n + 1))
   if out=$("$top_builddir/t/$prog" 2>&1); then
     echo "ok $n - t/$prog passes with BUFPOOL_NO_MEMBARRIER=1"

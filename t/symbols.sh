@@ -19,6 +19,20 @@ ok $? "exported symbols == functions declared in bufpool.h ($(echo "$exported" |
 [ "$(echo "$declared" | wc -l)" -ge 22 ]
 ok $? "the header declares the whole contract"
 
+# The header says which calls are async-signal-safe (issue 11): a part of
+# its own, naming functions the header declares (static inline ones too).
+hdr="$top_srcdir/lib/bufpool.h"
+safe=$(awk '/^ \* Async-signal safety$/ {f = 1; next} f && /^ \* -+$/ {next}
+            f && /^ \*$/ {exit} f' "$hdr" | grep -o 'bp_[a-z0-9_]*()' | tr -d '()' | sort -u)
+[ -n "$safe" ]
+ok $? "bufpool.h has an 'Async-signal safety' part naming the safe calls ($(echo $safe | wc -w))"
+missing=
+for f in $safe; do
+  grep -q "^[a-z_ *]*[ *]$f(" "$hdr" || missing="$missing $f"
+done
+[ -z "$missing" ]
+ok $? "every call it names is declared in bufpool.h${missing:+ (not:$missing)}"
+
 pc="$top_builddir/lib/bufpool.pc"
 ver=$(PKG_CONFIG_PATH="$top_builddir/lib" pkg-config --modversion bufpool 2>/dev/null)
 want=$(sed -n 's/^#define BP_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' "$top_srcdir/lib/bufpool.h" | paste -sd.)

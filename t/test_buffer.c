@@ -71,6 +71,14 @@ static void test_alloc(void)
     r = NULL;
     bp_unref(&r);
     ok(1, "bp_unref(NULL) and bp_unref(&NULL) are no-ops");
+
+    /* Not a reference (buffer NULL), on the stack and on the heap: left
+     * alone, *ref cleared. */
+    static uint8_t bytes[8];
+    bp_ref fake = { bytes, sizeof(bytes), NULL }, *fp = &fake;
+    bp_unref(&fp);
+    is_ptr(fp, NULL, "bp_unref of a ref whose buffer is NULL: a no-op, "
+           "*ref set to NULL");
 }
 
 static void test_create(void)

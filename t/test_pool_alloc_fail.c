@@ -77,8 +77,102 @@ static int scenario(bp_pool *p, struct inj *c, int *bad)
     return fails;
 }
 
+/* An alloc callback that returns a malformed ref: buffer NULL (mode 0),
+ * data NULL (mode 1) or too small (mode 2), as every Nth call; otherwise a
+ * good buffer.  The library must fail that get with EINVAL, count it, not
+ * touch the malformed ref beyond reading it, and leak nothing of its own. */
+struct badref {
+    int mode, calls, period, made, freed, pool_frees;
+    bp_ref fake;
+};
+
+static void badref_free(void *opaque, uint8_t *data)
+{
+    ((struct badref *)opaque)->freed++;
+    free(data);
+}
+
+static bp_ref *badref_alloc(void *opaque, size_t size)
+{
+    struct badref *c = opaque;
+    if (++c->calls % c->period == 0) {
+        if (c->mode == 0) {
+            static uint8_t bytes[256];
+            c->fake = (bp_ref){ bytes, sizeof(bytes), NULL };
+            return &c->fake;
+        }
+        /* Modes 1 and 2: a real buffer the pool must drop. */
+        bp_ref *r = bp_create(malloc(size), size, badref_free, c, 0);
+        c->made++;
+        if (c->mode == 1)
+            r->data = NULL;
+        else
+            r->size = size - 1;
+        return r;
+    }
+    bp_ref *r = bp_create(malloc(size), size, badref_free, c, 0);
+    c->made++;
+    return r;
+}
+
+static void badref_pool_free(void *opaque)
+{
+    ((struct badref *)opaque)->pool_frees++;
+}
+
+static void test_bad_ref(int mode, const char *what)
+{
+    struct badref c = { .mode = mode, .period = 3 };
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 128,
+                                             .alloc = badref_alloc,
+                                             .opaque = &c,
+                                             .pool_free = badref_pool_free));
+    bp_ref *held[6];
+    int einval = 0, got = 0, other = 0;
+    for (int i = 0; i < 6; i++) {
+        errno = 0;
+        held[i] = bp_pool_get(p);
+        if (held[i])
+            got++;
+        else if (errno == EINVAL)
+            einval++;
+        else
+            other++;
+    }
+    bp_pool_stats st = BP_POOL_STATS_INIT;
+    bp_pool_get_stats(p, &st);
+    ok(got == 4 && einval == 2 && other == 0,
+       "alloc callback returns %s every 3rd call: 4 gets succeed, 2 fail "
+       "with EINVAL (got %d, EINVAL %d, other %d)", what, got, einval, other);
+    ok(st.allocs == 4 && st.failures == 2 && st.in_use == 4,
+       "%s: allocs %llu == 4, failures %llu == 2, in_use %zu == 4", what,
+       (unsigned long long)st.allocs, (unsigned long long)st.failures,
+       st.in_use);
+    for (int i = 0; i < 6; i++)
+        bp_unref(&held[i]);
+    bp_pool_uninit(&p);
+    ok(c.freed == c.made && c.pool_frees == 1,
+       "%s: every buffer the callback made is freed once (%d made, %d "
+       "freed), pool_free once", what, c.made, c.freed);
+
+    struct badref d = { .mode = mode, .period = 2 };
+    errno = 0;
+    p = bp_pool_new(&BP_POOL_CONFIG(.size = 128, .min_buffers = 4,
+                                    .alloc = badref_alloc, .opaque = &d,
+                                    .pool_free = badref_pool_free));
+    ok(!p && errno == EINVAL && d.freed == d.made && d.pool_frees == 0,
+       "%s among min_buffers: bp_pool_new fails with EINVAL (errno %d), "
+       "frees what it made (%d made, %d freed)", what, errno, d.made,
+       d.freed);
+    bp_pool_uninit(&p);
+}
+
 int main(void)
 {
+    test_bad_ref(0, "a ref whose buffer is NULL");
+    test_bad_ref(1, "a ref whose data is NULL");
+    test_bad_ref(2, "a ref smaller than size");
+
     int total_fail = 0;
     for (int period = 1; period <= 12; period++) {
         struct inj c = { .period = period };

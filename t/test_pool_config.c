@@ -115,9 +115,12 @@ static void test_check_reasons(void)
         { BP_POOL_CONFIG(.size = 8, .max_buffers = BP_POOL_MAX_BUFFERS + 1),
           -EINVAL, "max_buffers" },
         { BP_POOL_CONFIG(.size = SIZE_MAX), -ENOMEM, "large" },
-        /* align 1 allocates with pointer alignment: SIZE_MAX overflows. */
+        /* An alignment below a pointer's is raised to it: the overflow
+         * check must use the raised one (was SIGFPE, found by fuzzing). */
         { BP_POOL_CONFIG(.size = SIZE_MAX, .align = 1), -ENOMEM, "large" },
+        { BP_POOL_CONFIG(.size = SIZE_MAX - 2, .align = 1), -ENOMEM, "large" },
         { BP_POOL_CONFIG(.size = SIZE_MAX - 2, .align = 2), -ENOMEM, "large" },
+        { BP_POOL_CONFIG(.size = SIZE_MAX - 6, .align = 4), -ENOMEM, "large" },
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *why = NULL;

@@ -16,7 +16,7 @@
 #  include <linux/membarrier.h>
 #endif
 
-#include "../lib/pool_internal.h"
+#include "../lib/pool.h"
 #include "tap.h"
 
 static int env_off(void)
@@ -66,7 +66,7 @@ int main(void)
     diag("BUFPOOL_NO_MEMBARRIER %s; kernel membarrier %s",
          env_off() ? "set" : "not set", kernel_has_membarrier() ? "yes" : "no");
     is_int(bpi_light, want_light, "light mode as the environment says");
-    ok((p->tl_key == p->id) == want_fast,
+    ok(p->caches.fast == want_fast,
        "plain pool: fast paths %s", want_fast ? "on" : "off");
 
     bp_pool *zp = bp_pool_new(&BP_POOL_CONFIG(.size = 64,
@@ -75,9 +75,9 @@ int main(void)
                                               .flags = BP_POOL_POISON));
     bp_pool *rp = bp_pool_new(&BP_POOL_CONFIG(.size = 64,
                                               .reset = reset_cb));
-    ok(zp && zp->tl_key == TL_NO_KEY, "BP_POOL_ZERO pool: general path");
-    ok(pp && pp->tl_key == TL_NO_KEY, "BP_POOL_POISON pool: general path");
-    ok(rp && rp->tl_key == TL_NO_KEY, "reset pool: general path");
+    ok(zp && !zp->caches.fast, "BP_POOL_ZERO pool: general path");
+    ok(pp && !pp->caches.fast, "BP_POOL_POISON pool: general path");
+    ok(rp && !rp->caches.fast, "reset pool: general path");
     bp_pool_uninit(&zp);
     bp_pool_uninit(&pp);
     bp_pool_uninit(&rp);

@@ -1,8 +1,8 @@
 /* Thread caches: a thread's cached buffers come back when it exits, caches
- * of exited threads are reused, one thread can use many pools (more than
- * its lookup table holds), pools can die before the threads that cached
- * their buffers, and a thread that never used a pool can release into it
- * after uninit. */
+ * of exited threads are reused, many threads alive at once (thread numbers
+ * beyond what a pool keeps inline), one thread can use many pools, pools
+ * can die before the threads that cached their buffers, and a thread that
+ * never used a pool can release into it after uninit. */
 #include "config.h"
 
 #include <bufpool.h>
@@ -62,8 +62,9 @@ static void test_exit_returns_cache(void)
 
 static void test_many_threads(void)
 {
-    /* 200 short-lived threads, one after another: caches are handed back
-     * and adopted, so the pool does not grow. */
+    /* 200 short-lived threads, one after another: each exit hands the
+     * cache back and the next thread, which gets the same number, reuses
+     * it, so the pool does not grow. */
     bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64));
     for (int t = 0; t < 200; t++) {
         struct job j = { p, 5, { 0 } };
@@ -76,6 +77,86 @@ static void test_many_threads(void)
        "200 sequential threads share 5 buffers (allocs %llu)",
        (unsigned long long)s.allocs);
     bp_pool_uninit(&p);
+}
+
+/* 150 threads alive at once, each using three pools (one made while they
+ * run): thread numbers go past the entries a pool keeps inline and past
+ * the first 64, so every pool's array grows.  Then they exit and a second
+ * wave reuses their numbers and caches. */
+struct wave {
+    bp_pool **pools;
+    pthread_barrier_t *bar;
+    int bad;
+};
+
+static void *wave_thread(void *arg)
+{
+    struct wave *w = arg;
+    for (int k = 0; k < 2; k++) {
+        bp_ref *r = bp_pool_get_timeout(w->pools[k], 10000000000);
+        if (!r || r->size != 64)
+            w->bad++;
+        bp_unref(&r);
+    }
+    pthread_barrier_wait(w->bar);    /* all alive: numbers 1..150 */
+    pthread_barrier_wait(w->bar);    /* pools[2] made meanwhile */
+    for (int k = 0; k < 3; k++) {
+        /* pools[1] is capped at what the threads hold at most: a get there
+         * may meet the cap early while others collect (bufpool.h), so it
+         * waits instead. */
+        bp_ref *a = bp_pool_get_timeout(w->pools[k], 10000000000),
+               *b = bp_pool_get_timeout(w->pools[k], 10000000000);
+        if (!a || !b)
+            w->bad++;
+        bp_unref(&b);
+        bp_unref(&a);
+    }
+    return NULL;
+}
+
+static void test_many_live_threads(void)
+{
+    enum { T = 150 };
+    bp_pool *pools[3] = {
+        bp_pool_new(&BP_POOL_CONFIG(.size = 64)),
+        bp_pool_new(&BP_POOL_CONFIG(.size = 64, .max_buffers = 2 * T)),
+        NULL,
+    };
+    static pthread_t th[T];
+    static struct wave w[T];
+    int bad = 0;
+    for (int wave = 0; wave < 2; wave++) {
+        pthread_barrier_t bar;
+        pthread_barrier_init(&bar, NULL, T + 1);
+        if (wave == 0)
+            pools[2] = NULL;
+        for (int i = 0; i < T; i++) {
+            w[i] = (struct wave){ pools, &bar, 0 };
+            pthread_create(&th[i], NULL, wave_thread, &w[i]);
+        }
+        pthread_barrier_wait(&bar);
+        if (wave == 0)
+            pools[2] = bp_pool_new(&BP_POOL_CONFIG(.size = 64));
+        pthread_barrier_wait(&bar);
+        for (int i = 0; i < T; i++) {
+            pthread_join(th[i], NULL);
+            bad += w[i].bad;
+        }
+        pthread_barrier_destroy(&bar);
+    }
+    is_int(bad, 0, "2 waves of %d live threads over 3 pools: no failure", T);
+    for (int k = 0; k < 3; k++) {
+        bp_pool_stats s = stats(pools[k]);
+        ok(s.in_use == 0 && s.idle == s.allocs &&
+           (k != 1 || s.allocs <= 2 * T) &&
+           s.gets == (uint64_t)(k < 2 ? 6 * T : 4 * T),
+           "pool %d: in_use 0, every buffer idle in the depot or a cache "
+           "(%llu allocs, %llu gets)", k, (unsigned long long)s.allocs,
+           (unsigned long long)s.gets);
+        is_u64(bp_pool_trim(pools[k], 0), s.allocs,
+               "pool %d: trim frees every buffer the exited threads left", k);
+        bp_pool_uninit(&pools[k]);
+    }
 }
 
 static void test_many_pools(void)
@@ -187,6 +268,7 @@ int main(void)
 {
     test_exit_returns_cache();
     test_many_threads();
+    test_many_live_threads();
     test_many_pools();
     test_pool_dies_first();
     test_release_after_uninit_new_thread();

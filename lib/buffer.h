@@ -1,11 +1,13 @@
-/* internal.h - what buffer.c and pool.c share.  Not installed. */
-#ifndef BUFPOOL_INTERNAL_H
-#define BUFPOOL_INTERNAL_H
+/* buffer.h - the reference-counted buffer (buffer.c), as the pool sees it.
+ * Internal. */
+#ifndef BUFPOOL_BUFFER_H
+#define BUFPOOL_BUFFER_H
 
 #include "bufpool.h"
-#include "platform.h"   /* BPI_HIDDEN */
+#include "platform.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 /* Data lives in the same allocation as the bp_buffer (bp_alloc): nothing to
  * free but the block itself. */
@@ -19,12 +21,12 @@ struct bp_buffer {
     unsigned       flags;          /* BP_FLAG_READONLY | BPI_FLAG_* */
     uint8_t       *data;
     size_t         size;
+    struct bp_pool *pool;          /* non-NULL: a pool buffer (a slot) */
     bp_free_fn     free_cb;
     void          *opaque;
-    struct bp_pool *pool;          /* non-NULL: a pool buffer (a slot) */
 };
-
-/* Returns a pool buffer whose last reference was dropped (pool.c). */
-BPI_HIDDEN void bpi_pool_release(bp_buffer *buf);
+/* What a pool's get and release touch is in the first 64 bytes. */
+_Static_assert(offsetof(bp_buffer, pool) + sizeof(void *) <= 64,
+               "self, refcount, data, size and pool share a cache line");
 
 #endif

@@ -1,0 +1,139 @@
+/* stats.c - statistics and the peak of in_use.  See stats.h. */
+#include "config.h"
+
+#include "stats.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* The first version's bp_pool_stats ends with peak_in_use. */
+#define STATS_V0_SIZE (offsetof(bp_pool_stats, peak_in_use) + \
+                       sizeof(((bp_pool_stats *)0)->peak_in_use))
+
+void stats_init(struct stats *st, _Atomic uint64_t *refs, struct depot *depot,
+                struct tc_pool *caches)
+{
+    atomic_init(&st->allocs, 0);
+    atomic_init(&st->get_allocs, 0);
+    atomic_init(&st->slow_reuses, 0);
+    atomic_init(&st->failures, 0);
+    atomic_init(&st->peak, 0);
+    st->refs = refs;
+    st->depot = depot;
+    st->caches = caches;
+}
+
+static int64_t idle_now(const struct stats *st)
+{
+    /* A chain in transit may be missed by both the place it left and the
+     * place it reaches; reading the total that left transit first and the
+     * total that entered it last counts every chain that was in transit at
+     * any time during the read, so idle is never under-counted by a move
+     * (and in_use never over-counted). */
+    struct depot *d = st->depot;
+    uint64_t out = at_load_relaxed(&d->transit_out);
+    int64_t idle = at_load_relaxed(&d->count);
+    TC_FOR_EACH(st->caches, tc)
+        idle += tc_n(tc);
+    uint64_t in = at_load_relaxed(&d->transit_in);
+    return idle + (int64_t)(in - out);
+}
+
+/* Buffers allocated (or being allocated) and how many of them are idle:
+ * idle_now() never under-counts, so it may exceed the buffers read before
+ * it; it is then clamped, so that in_use + idle <= buffers. */
+static void count_now(const struct stats *st, int64_t *buffers, int64_t *idle)
+{
+    *buffers = (int64_t)refs_buffers(at_load_relaxed(st->refs)) - 1;
+    *idle = idle_now(st);
+    if (*idle > *buffers)
+        *idle = *buffers;
+    if (*idle < 0)
+        *idle = 0;
+}
+
+static int64_t in_use_now(const struct stats *st)
+{
+    int64_t buffers, idle;
+    count_now(st, &buffers, &idle);
+    return buffers - idle;
+}
+
+size_t stats_idle(const struct stats *st)
+{
+    int64_t buffers, idle;
+    count_now(st, &buffers, &idle);
+    return (size_t)idle;
+}
+
+/* Pops a cache may still do without a peak check (never negative). */
+static int64_t tc_credit(struct tcache *tc)
+{
+    int64_t c = (int64_t)tc_n(tc) - at_load_relaxed(&tc->lw);
+    return c > 0 ? c : 0;
+}
+
+/* A check destroys any excess credit held by other caches (there is excess
+ * exactly when in_use grew), moves half of what is left to s, and touches
+ * other caches only then, so a thread that releases what it gets (the
+ * common case) never checks again. */
+void peak_check(struct stats *st, struct tcache *s)
+{
+    int64_t in_use = in_use_now(st);
+    size_t peak = at_load_relaxed(&st->peak);
+    while ((size_t)in_use > peak &&
+           !at_cas_weak_relaxed(&st->peak, &peak, (size_t)in_use))
+        ;
+    if ((size_t)in_use > peak)
+        peak = (size_t)in_use;
+    int64_t budget = (int64_t)peak - in_use, others = 0;
+    TC_FOR_EACH(st->caches, t)
+        if (t != s)
+            others += tc_credit(t);
+    int64_t excess = others > budget ? others - budget : 0;
+    int64_t move = s ? (others - excess) / 2 : 0;
+    int64_t take = excess + move;
+    TC_FOR_EACH(st->caches, t) {
+        if (take <= 0)
+            break;
+        int64_t c = t == s ? 0 : tc_credit(t);
+        if (c > take)
+            c = take;
+        if (c > 0) {
+            tc_set_lw(t, at_load_relaxed(&t->lw) + c);
+            take -= c;
+        }
+    }
+    if (s) {
+        int64_t give = (budget > others ? budget - others : 0) + move;
+        tc_set_lw(s, (int64_t)tc_n(s) - give);
+    }
+}
+
+int stats_get(const struct stats *st, bp_pool_stats *out)
+{
+    if (!out || out->struct_size < STATS_V0_SIZE)
+        return -EINVAL;
+    bp_pool_stats v;
+    memset(&v, 0, sizeof(v));
+    uint64_t reuses = at_load_relaxed(&st->slow_reuses);
+    TC_FOR_EACH(st->caches, tc)
+        reuses += tc_pops(tc);
+    v.reuses = reuses;
+    v.allocs = at_load_relaxed(&st->allocs);
+    v.failures = at_load_relaxed(&st->failures);
+    v.gets = reuses + v.failures + at_load_relaxed(&st->get_allocs);
+    int64_t buffers, idle;
+    count_now(st, &buffers, &idle);
+    v.idle = (size_t)idle;
+    v.in_use = (size_t)(buffers - idle);
+    size_t peak = at_load_relaxed(&st->peak);
+    v.peak_in_use = peak > v.in_use ? peak : v.in_use;
+    /* The caller's struct: what fits, its newer fields 0. */
+    size_t n = out->struct_size;
+    v.struct_size = n;
+    memcpy(out, &v, n < sizeof(v) ? n : sizeof(v));
+    if (n > sizeof(v))
+        memset((char *)out + sizeof(v), 0, n - sizeof(v));
+    return 0;
+}
