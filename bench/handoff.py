@@ -122,7 +122,15 @@ def loadavg():
 class Runner:
     def __init__(self, args):
         self.args = args
+        src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        try:
+            git = subprocess.run(["git", "-C", src, "describe", "--always",
+                                  "--dirty"], capture_output=True, text=True,
+                                 timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            git = ""
         self.man = {"started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+                    "source": git,
                     "settings": {"duration": args.duration,
                                  "repeat": args.repeat, "depth": args.depth},
                     "runs": {}, "loadavg_before": loadavg()}
@@ -540,9 +548,10 @@ class Report:
 
     def build(self):
         m = self.man
-        self.p("Measured %s to %s (%s s); load average %s before, %s after; "
-               "`-d %s -r %s`, queue depth %s."
+        self.p("Measured %s to %s (%s s) on source `%s`; load average %s "
+               "before, %s after; `-d %s -r %s`, queue depth %s."
                % (m["started"], m.get("finished", "?"), m.get("elapsed_s", "?"),
+                  m.get("source") or "?",
                   m.get("loadavg_before", "?"), m.get("loadavg_after", "?"),
                   m["settings"]["duration"], m["settings"]["repeat"],
                   m["settings"]["depth"]), "")
