@@ -38,8 +38,13 @@
     atomic_compare_exchange_weak_explicit((p), (e), (d), MO_RLX, MO_RLX)
 #define at_cas_weak_seq_cst(p, e, d) \
     atomic_compare_exchange_weak_explicit((p), (e), (d), MO_SC, MO_SC)
+#define at_cas_weak_release(p, e, d) \
+    atomic_compare_exchange_weak_explicit((p), (e), (d), MO_REL, MO_RLX)
 #define at_cas_strong_acq_rel(p, e, d) \
     atomic_compare_exchange_strong_explicit((p), (e), (d), MO_AR, MO_ACQ)
+
+/* A full fence (mfence on x86, dmb ish on aarch64). */
+#define at_fence_seq_cst()      atomic_thread_fence(MO_SC)
 
 /* A compiler barrier: orders this thread's accesses against a signal
  * handler (or a membarrier IPI), emits no instruction. */

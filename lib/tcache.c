@@ -63,11 +63,13 @@ void tc_init_once(void)
         ck_acquire(&once);
 }
 
-int tc_pool_init(struct tc_pool *tp, unsigned cache_max, bool fast,
-                 struct depot *depot)
+int tc_pool_init(struct tc_pool *tp, unsigned cache_max, unsigned claim_max,
+                 bool fast, struct depot *depot)
 {
     tp->cache_max = cache_max;
+    tp->claim_max = claim_max;
     tp->fast = (bpi_light || !TC_FAST_LIGHT) && fast;
+    atomic_init(&tp->shared, false);
     tp->closed = false;
     atomic_init(&tp->registry, NULL);
     tp->depot = depot;
@@ -111,6 +113,7 @@ void tc_pool_fini(struct tc_pool *tp)
     struct tcache *tc = at_load_acquire(&tp->registry), *next;
     for (; tc; tc = next) {
         next = tc->pnext;
+        free(at_load_relaxed(&tc->ring));
         free(tc);
     }
     for (struct tc_array *a = tp->heap, *older; a; a = older) {
@@ -130,14 +133,20 @@ static void tc_block(struct tcache *tc)
     at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
 }
 
-/* Opens them again (for a pool with fast paths), before req is cleared.
+/* Whether tp's fast paths run: they may, and the pool is not shared. */
+static bool gates_used(struct tc_pool *tp)
+{
+    return tp->fast && !at_load_relaxed(&tp->shared);
+}
+
+/* Opens them again (where the fast paths run), before req is cleared.
  * Release: our changes to items and n happen-before the owner's next fast
  * path, which loads the gate with acquire. */
 static void tc_unblock(struct tcache *tc)
 {
-    if (!tc->pool->fast)
+    if (!gates_used(tc->pool))
         return;
-    at_store_release(&tc->cap, tc->pool->cache_max);
+    at_store_release(&tc->cap, tc->cap_open);
     at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
 }
 
@@ -173,17 +182,44 @@ void tc_flush(struct tcache *tc, unsigned k)
     depot_transit_end(d, k);
 }
 
-uint32_t tc_fill(struct tcache *tc, uint32_t first)
+void tc_open_cap(struct tcache *tc)
 {
-    BPI_ASSERT(tc_n(tc) == 0);
-    struct slots *s = tc->pool->depot->slots;
-    unsigned n = 0, max = tc->pool->cache_max;
-    while (first != NIL && n < max) {
-        tc->items[n++] = slot_at(s, first);
-        first = chain_next(s, first);
+    struct tc_pool *tp = tc->pool;
+    /* seq_cst: against enter_shared's "shared, then collect": either it
+     * collects this cache after we leave, or we see shared here. */
+    if (tc->cap_open || !tp->cache_max || at_load_seq_cst(&tp->shared))
+        return;
+    tc->cap_open = tp->cache_max;
+    tc->pops_seen = tc_pops(tc);
+    if (!gates_used(tp))
+        return;
+    /* The gate, with a seq_cst store, closed again if a remote request
+     * came meanwhile: a remote stores req, then closes the gate, both
+     * seq_cst, so either we see its req here or its close comes after our
+     * open; the gate stays closed while it works (tc_unblock reopens it to
+     * cap_open, read after we left). */
+    at_store_seq_cst(&tc->cap, tc->cap_open);
+    if (at_load_seq_cst(&tc->req) != REQ_NONE)
+        at_store_seq_cst(&tc->cap, 0);
+}
+
+void tc_close_cap(struct tcache *tc)
+{
+    tc->cap_open = 0;
+    /* Relaxed: closing is always safe. */
+    at_store_relaxed(&tc->cap, 0);
+}
+
+struct ring *tc_ring(struct tcache *tc)
+{
+    /* Relaxed: only the owner stores it. */
+    struct ring *r = at_load_relaxed(&tc->ring);
+    if (!r && (r = bpi_aligned_alloc(alignof(struct ring), sizeof(*r)))) {
+        memset(r, 0, sizeof(*r));
+        /* Release: claimers load it with acquire. */
+        at_store_release(&tc->ring, r);
     }
-    tc_set_n(tc, n);
-    return first;
+    return r;
 }
 
 /* ---- this thread's caches ---------------------------------------------------- */
@@ -294,6 +330,10 @@ static void thread_exit(void *unused)
             bpi_yield();
         }
         tc_flush(tc, CACHE_MAX);
+        /* The next thread with this number starts afresh: caching nothing
+         * until it gets (its ring keeps what it holds, for any getter). */
+        tc_close_cap(tc);
+        tc->src = NULL;
         tc_leave(tc);
     next:;
     }
@@ -331,6 +371,8 @@ static void fork_child(void)
         TC_FOR_EACH(tp, tc) {
             at_store_relaxed(&tc->busy, 0);
             at_store_relaxed(&tc->rbusy, 0);
+            /* Buffers a vanished thread was claiming stay in use. */
+            at_store_relaxed(&tc->xout, at_load_relaxed(&tc->xin));
             if (at_load_relaxed(&tc->req) == REQ_BUSY) {
                 tc_unblock(tc);
                 at_store_relaxed(&tc->req, REQ_NONE);
@@ -349,8 +391,10 @@ static struct tcache *cache_new(struct tc_pool *tp)
         return NULL;
     memset(tc, 0, sizeof(*tc));
     ck_internal(tc, sizeof(*tc));
-    bool fast = tp->fast && tp->cache_max;
-    atomic_init(&tc->cap, fast ? tp->cache_max : 0);
+    bool fast = gates_used(tp) && tp->cache_max;
+    /* The cap gate closed and cap_open 0: a thread caches a pool's
+     * buffers in items only once it gets from the pool (tc_open_cap). */
+    atomic_init(&tc->cap, 0);
     atomic_init(&tc->floor, fast ? 0 : FLOOR_CLOSED);
     tc->pool = tp;
     struct tcache *head = at_load_relaxed(&tp->registry);
@@ -379,8 +423,31 @@ struct tcache *tc_lookup_slow(struct tc_pool *tp)
 
 /* ---- the remote side ----------------------------------------------------------- */
 
-uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
-                    bool all, size_t max, size_t *count)
+/* Claims everything in tc's ring onto the chain first; adds to *count.
+ * The owner is excluded (uninit closed the cache): it pushes no more;
+ * other claimers may race. */
+static uint32_t ring_drain(struct tcache *tc, uint32_t first, size_t *count)
+{
+    struct ring *r = at_load_acquire(&tc->ring);
+    if (!r)
+        return first;
+    struct slot *got[CACHE_MAX];
+    uint64_t left;
+    unsigned m;
+    while ((m = ring_claim(r, got, CACHE_MAX, NULL, NULL, &left)) > 0) {
+        /* In transit from the ring until the caller places them. */
+        depot_transit_begin(tc->pool->depot, m);
+        for (unsigned i = 0; i < m; i++) {
+            chain_link(got[i], first);
+            first = got[i]->idx;
+        }
+        *count += m;
+    }
+    return first;
+}
+
+uint32_t tc_collect(struct tc_pool *tp, bool close, bool all, size_t max,
+                    size_t *count)
 {
     struct tcache *sel = NULL;
     size_t promised = 0;
@@ -391,17 +458,14 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
     /* 1. Claim the caches and post the request. */
     for (struct tcache *tc = at_load_seq_cst(&tp->registry);
          tc && promised < max; tc = tc->pnext) {
-        if (tc == self)
-            continue;
-        /* Relaxed: a hint (all: a waiter must not skip a cache that just
-         * got a buffer; uninit must close every cache). */
+        /* Relaxed: a hint (all: uninit must close every cache, and a pool
+         * turning shared must reach every one). */
         unsigned hint = tc_n(tc);
         if (!all && !hint)
             continue;
         /* Acquire: one remote at a time; the previous one's changes to
          * items are visible.  Every remote claims caches in registry order,
-         * so waiting here cannot deadlock; skipping instead would make
-         * concurrent getters allocate while buffers sit idle. */
+         * so waiting here cannot deadlock. */
         while (at_xchg_acquire(&tc->rbusy, 1))
             bpi_yield();
         if (at_load_relaxed(&tc->req) == REQ_CLOSED) {
@@ -424,6 +488,8 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
     /* 3. Wait for each owner to leave, then take the oldest of its buffers
      *    (up to max in all). */
     uint32_t first = NIL;
+    /* seq_cst: enter_shared sets shared before it collects (tc_open_cap). */
+    bool shared = at_load_seq_cst(&tp->shared);
     for (struct tcache *tc = sel; tc; tc = sel) {
         sel = tc->rnext;
         /* seq_cst (acquire at least): the owner's items are visible. */
@@ -446,6 +512,10 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
         tc_set_n(tc, n - m);
         depot_transit_end(tp->depot, n - m);
         tc_set_lw(tc, at_load_relaxed(&tc->lw) - m);
+        if (close)
+            first = ring_drain(tc, first, count);
+        if (shared)
+            tc->cap_open = 0;
         /* Release: our changes to items happen-before the owner's next
          * critical section (it loads a gate or req with acquire). */
         if (!close) {

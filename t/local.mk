@@ -68,6 +68,10 @@ else
 bp_debug_build = no
 endif
 AM_TESTS_ENVIRONMENT += BP_DEBUG_BUILD=$(bp_debug_build); export BP_DEBUG_BUILD;
+# Hand-off between threads: releases reach the getters (issue 12).
+check_PROGRAMS += t/test_pool_handoff
+TESTS += t/test_pool_handoff
+t_test_pool_handoff_LDADD = lib/libbufpool.la
 # The user's checkers (issue 18): programs built as a user would against
 # the library make built; ThreadSanitizer and AddressSanitizer here (a few
 # seconds), helgrind, DRD and memcheck in make check-valgrind (about 15 s).
