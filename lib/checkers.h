@@ -13,7 +13,9 @@
  *               happen before the reset callback and the reuse), then
  *               ck_idle (the data no-access) and ck_release(b);
  *     hand-out: ck_acquire(b), then ck_usable (undefined, or defined for
- *               BP_POOL_ZERO and BP_POOL_POISON pools);
+ *               BP_POOL_ZERO and BP_POOL_POISON pools and after the
+ *               reset callback); a new buffer handed out at once stays
+ *               as its allocator made it (never idle, no ck_usable);
  *     free:     ck_acquire(b), ck_usable, and ck_release(b) for the
  *               slot's next buffer;
  *   so a release happens before the get that hands the buffer out again,

@@ -119,17 +119,24 @@ static void data_drain(bp_pool *p, struct slot *sl)
     free(sl->mem);
     sl->mem = NULL;
     sl->buf.data = NULL;
+    sl->buf.flags &= ~BPI_FLAG_RESET;   /* the slot's next buffer is new */
     if (p->check)
         ck_release(&sl->buf);   /* before the slot's next buffer */
 }
 
-/* A buffer becomes idle: poisoned, and no-access to the checkers. */
-static void data_idle(bp_pool *p, struct slot *sl)
+/* BP_POOL_POISON: the data is filled with 0xA5 (poisoned in ASan builds). */
+static void data_poison(bp_pool *p, struct slot *sl)
 {
     if (p->flags & BP_POOL_POISON) {
         memset(sl->buf.data, 0xA5, p->size);
         bpi_poison(sl->buf.data, p->size);
     }
+}
+
+/* A buffer becomes idle: poisoned, and no-access to the checkers. */
+static void data_idle(bp_pool *p, struct slot *sl)
+{
+    data_poison(p, sl);
     if (p->check) {
         ck_idle(sl->buf.data, p->size);
         ck_release(&sl->buf);   /* the last access to the buffer */
@@ -194,15 +201,21 @@ static void pool_unref(bp_pool *p, uint64_t n)
 
 /* ---- get ------------------------------------------------------------------- */
 
-/* The per-buffer work of a hand-out (ZERO, POISON, checkers). */
-BPI_NOINLINE static void hand_out_flags(const bp_pool *p, bp_buffer *b)
+/* The per-buffer work of a hand-out (ZERO, POISON, checkers).  fresh: b
+ * was just allocated, never idle. */
+BPI_NOINLINE static void hand_out_flags(const bp_pool *p, bp_buffer *b,
+                                        bool fresh)
 {
-    /* After the buffer's release; its contents are defined when the pool
-     * says what they are. */
+    /* After the buffer's release.  A fresh one is as its allocator made it
+     * (malloc's undefined, the alloc callback's as it left it); a reused
+     * one is defined when the pool says what it holds, or the reset
+     * callback made it what the next user expects. */
     if (p->check) {
         ck_acquire(b);
-        ck_usable(b->data, p->size,
-                  p->flags & (BP_POOL_ZERO | BP_POOL_POISON));
+        if (!fresh)
+            ck_usable(b->data, p->size,
+                      (p->flags & (BP_POOL_ZERO | BP_POOL_POISON)) ||
+                      (b->flags & BPI_FLAG_RESET));
     }
     bpi_unpoison(b->data, p->size);
     if (p->flags & BP_POOL_ZERO)
@@ -224,11 +237,11 @@ static inline bp_ref *hand_out_plain(struct slot *sl)
     return &b->self;
 }
 
-static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl)
+static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl, bool fresh)
 {
     if (bpi_unlikely(p->flags & (BP_POOL_ZERO | BP_POOL_POISON |
                                  POOL_CHECKED)))
-        hand_out_flags(p, &sl->buf);
+        hand_out_flags(p, &sl->buf, fresh);
     return hand_out_plain(sl);
 }
 
@@ -268,11 +281,11 @@ static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
         slots_free(&p->slots, sl);
         goto undo;
     }
-    data_idle(p, sl);   /* as a reused one: POISON fills it */
+    data_poison(p, sl);   /* as a reused one */
     stats_count(&p->stats.allocs);
     stats_count(&p->stats.get_allocs);
     peak_check(&p->stats, tc, NULL);
-    return hand_out(p, sl);
+    return hand_out(p, sl, true);
 undo:
     /* Cannot reach zero: the handle holds a reference. */
     at_fetch_sub_seq_cst(&p->refs, 1);
@@ -322,7 +335,7 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
     depot_transit_end(&p->depot, placed + 1);   /* rest idle again, sl out */
     stats_count(&p->stats.slow_reuses);
     peak_check(&p->stats, tc, NULL);
-    return hand_out(p, sl);
+    return hand_out(p, sl, false);
 }
 
 /* Takes the oldest idle buffers of ring r: returns one, and puts up to
@@ -440,7 +453,7 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
         if (sl) {
             if (due)
                 peak_check(&p->stats, NULL, due);
-            return hand_out(p, sl);
+            return hand_out(p, sl, false);
         }
         bp_ref *r = get_new(p, tc, err);
         /* seq_cst: pairs with the trim's announcement (bp_pool_trim). */
@@ -477,7 +490,7 @@ static bp_ref *get_once(bp_pool *p, int *err)
         return get_new(p, NULL, err);
     struct tcache *tc = tc_lookup(&p->caches);
     struct slot *sl = tc ? cache_pop(p, tc) : NULL;
-    return sl ? hand_out(p, sl) : get_slow(p, tc, err);
+    return sl ? hand_out(p, sl, false) : get_slow(p, tc, err);
 }
 
 BPI_NOINLINE static bp_ref *get_counted(bp_pool *pool)
@@ -670,8 +683,11 @@ void bpi_release_slow(bp_pool *p, bp_buffer *b)
      * callback and the buffer's next use. */
     if (p->check)
         ck_acquire(b);
-    if (p->reset)
+    if (p->reset) {
         p->reset(p->opaque, sl->buf.data, p->size);
+        if (p->check)
+            sl->buf.flags |= BPI_FLAG_RESET;
+    }
     data_idle(p, sl);
     if (bpi_unlikely(p->check & CK_NOCACHE)) {
         release_free(p, sl);

@@ -43,6 +43,7 @@ fi
 asan_env="ASAN_OPTIONS=detect_leaks=1:exitcode=1"
 if build uaf uaf.asan -fsanitize=address &&
    build handoff handoff.asan -fsanitize=address &&
+   build pipeline pipeline.asan -fsanitize=address &&
    env "$asan_env" "$tmp/uaf.asan" clean >/dev/null 2>&1; then
   for check in "" nocache; do
     label=${check:+ with BUFPOOL_CHECK=$check}
@@ -57,10 +58,14 @@ if build uaf uaf.asan -fsanitize=address &&
       grep -q "in write_after_release" "$tmp/w.log"
     tap_ok $? "AddressSanitizer: a write after release$label is reported ($want in write_after_release)" "$tmp/w.log"
   done
-  env "$asan_env" "$tmp/handoff.asan" 2000 >"$tmp/h.log" 2>&1
-  rc=$?
-  ! grep -q "ERROR: .*Sanitizer" "$tmp/h.log" && [ "$rc" = 0 ]
-  tap_ok $? "AddressSanitizer: checkers_handoff (2000): no report, exit $rc" "$tmp/h.log"
+  # The hand-off's paths (caches, rings, claims, trim through the rings).
+  for prog in "handoff 2000" "pipeline 200"; do
+    set -- $prog
+    env "$asan_env" "$tmp/$1.asan" "$2" >"$tmp/h.log" 2>&1
+    rc=$?
+    ! grep -q "ERROR: .*Sanitizer" "$tmp/h.log" && [ "$rc" = 0 ]
+    tap_ok $? "AddressSanitizer: checkers_$1 ($2): no report, exit $rc" "$tmp/h.log"
+  done
 else
   echo "# SKIP AddressSanitizer: ${CC:-cc} -fsanitize=address does not build or run"
 fi

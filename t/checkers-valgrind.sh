@@ -61,9 +61,13 @@ done
 e=$(vg memcheck "$tmp/mc-read.log" "$tmp/uaf" read)
 grep -A2 "depends on uninitialised value" "$tmp/mc-read.log" | grep -q read_before_write
 tap_ok $? "memcheck: a reused buffer's stale bytes are undefined (read_before_write)" "$tmp/mc-read.log"
-e=$(vg memcheck "$tmp/mc-handoff.log" "$tmp/handoff" 2000)
-[ "$e" = 0 ]
-tap_ok $? "memcheck: checkers_handoff (2000): ${e:-no} errors" "$tmp/mc-handoff.log"
+# The hand-off's paths (caches, rings, claims, trim through the rings).
+for prog in "handoff 2000" "pipeline 50"; do
+  set -- $prog
+  e=$(vg memcheck "$tmp/mc-$1.log" "$tmp/$1" "$2")
+  [ "$e" = 0 ]
+  tap_ok $? "memcheck: checkers_$1 ($2): ${e:-no} errors" "$tmp/mc-$1.log"
+done
 
 echo "1..$n"
 exit $fail

@@ -1,7 +1,7 @@
 /* A pipeline of 8 threads on two capped pools, correct by bufpool's
  * contract: the two pools are made by two threads at once (the process's
- * first); 2 producers take a frame (a reset callback clears its header
- * on every return) and a side buffer (BP_POOL_ZERO) with
+ * first); 2 producers take a frame (zeroed when new by an alloc
+ * callback; a reset callback clears its header on every return) and a side buffer (BP_POOL_ZERO) with
  * bp_pool_get_timeout and fill them; 2 workers check them and share each
  * frame with bp_dup between 2 queues; 3 consumers read the frames and drop
  * them (the last drop, on whichever thread, runs the reset); 1 thread
@@ -89,6 +89,13 @@ static void reset_header(void *opaque, uint8_t *data, size_t size)
     atomic_fetch_add(&resets, 1);
 }
 
+/* A new frame is zeroed, so that its header reads as a reset one's. */
+static bp_ref *alloc_frame(void *opaque, size_t size)
+{
+    (void)opaque;
+    return bp_allocz(size);
+}
+
 static bp_ref *get_or_die(bp_pool *p)
 {
     bp_ref *r = bp_pool_get_timeout(p, -1);
@@ -105,7 +112,7 @@ static void *producer(void *arg)
     unsigned long reset_seen = 0;
     for (unsigned i = 0; i < n_frames; i++) {
         struct item it = { get_or_die(frames), get_or_die(sides) };
-        /* A reused frame's header is the reset's (a new one's is not). */
+        /* A reused frame's header is the reset's, a new one's zero. */
         for (size_t k = 0; k < HDR; k++)
             reset_seen += it.frame->data[k] == 0;
         for (size_t k = 0; k < SIDE; k++)
@@ -181,6 +188,7 @@ static void *make_frames(void *arg)
 {
     (void)arg;
     frames = bp_pool_new(&BP_POOL_CONFIG(.size = FRAME, .max_buffers = 12,
+                                         .alloc = alloc_frame,
                                          .reset = reset_header));
     return NULL;
 }
