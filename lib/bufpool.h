@@ -94,9 +94,11 @@
  *   reported.
  * - valgrind's memcheck and AddressSanitizer (the program built with
  *   -fsanitize=address): a pool's idle buffers are no-access, so a use
- *   after release is reported; a buffer handed out is undefined to
- *   memcheck, as malloc's (what the last user left is no promise), and
- *   defined for BP_POOL_ZERO and BP_POOL_POISON pools.
+ *   after release is reported; a buffer handed out again is undefined
+ *   to memcheck, as malloc's (what the last user left is no promise),
+ *   and defined for BP_POOL_ZERO and BP_POOL_POISON pools and once the
+ *   reset callback has seen it; a new one is as the alloc callback (or
+ *   malloc: undefined) left it.
  *
  * The library finds them when the program runs (the sanitizer's run-time
  * library in the program, the valgrind tool); without them nothing is
@@ -329,8 +331,10 @@ bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
  * the one it released last), else a new one.  Never blocks.  The ref's data
  * and size are the whole buffer (size == the pool's size); its refcount is 1.
  * Its contents are zero for BP_POOL_ZERO pools, 0xA5 bytes for
- * BP_POOL_POISON pools, and else unspecified: what the last user left, or
- * uninitialised (memcheck calls them undefined).
+ * BP_POOL_POISON pools, and else unspecified: what the last user and the
+ * reset callback left, or what the alloc callback made (memcheck calls
+ * them undefined unless the reset callback or the alloc callback made
+ * them).
  * Returns NULL with errno:
  *   EINVAL  pool NULL;
  *   EAGAIN  max_buffers are allocated and none is idle (while other
