@@ -97,8 +97,9 @@
  *   after release is reported; a buffer handed out again is undefined
  *   to memcheck, as malloc's (what the last user left is no promise),
  *   and defined for BP_POOL_ZERO and BP_POOL_POISON pools and once the
- *   reset callback has seen it; a new one is as the alloc callback (or
- *   malloc: undefined) left it.
+ *   reset callback has seen it; a new one made by that get is as the
+ *   alloc callback (or malloc: undefined) left it (one of min_buffers
+ *   is idle first, so undefined).
  *
  * The library finds them when the program runs (the sanitizer's run-time
  * library in the program, the valgrind tool); without them nothing is
