@@ -545,7 +545,7 @@ max_buffers  0: unbounded; else at most that many buffers exist at once
 min_buffers  buffers allocated up front
 align        alignment of the data, a power of two (0 means 64)
 zero         every buffer handed out is zero-filled
-poison       released buffers are filled with 0xA5
+poison       new and released buffers are filled with 0xA5
 cache        idle buffers each thread keeps for this pool (0: chosen by
              the pool, at most 63)
 no_cache     no per-thread cache: every get and release uses the shared
@@ -587,7 +587,7 @@ Returns the pool itself; the with block closes it at the end.";
 %feature("docstring") bpb_pool::align "Alignment of the buffers' data, in bytes.";
 %feature("docstring") bpb_pool::cache "Idle buffers per thread as asked (0: chosen by the pool).";
 %feature("docstring") bpb_pool::zero "True if buffers are zero-filled when handed out.";
-%feature("docstring") bpb_pool::poison "True if released buffers are filled with 0xA5.";
+%feature("docstring") bpb_pool::poison "True if new and released buffers are filled with 0xA5.";
 %feature("docstring") bpb_pool::no_cache "True if the pool keeps no per-thread cache.";
 %feature("docstring") bpb_pool::closed "True once close() was called.";
 

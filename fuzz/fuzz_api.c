@@ -676,7 +676,7 @@ static void got(int s, ptrack *t, bp_ref *ref, bool reuse)
     int want = -1;
     if (t->flags & BP_POOL_ZERO)
         want = 0;
-    else if (reuse && (t->flags & BP_POOL_POISON))
+    else if (t->flags & BP_POOL_POISON)
         want = 0xA5;
     else if (reuse && t->reset_mode == 2 && t->min == 0)
         want = t->reset_byte;

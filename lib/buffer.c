@@ -41,6 +41,8 @@ static bp_ref *init_buffer(bp_buffer *b, uint8_t *data, size_t size,
     b->self.buffer = b;
     /* Relaxed: the buffer is not yet visible to any other thread. */
     atomic_init(&b->refcount, 1);
+    if (ck_mode())
+        ck_internal(&b->refcount, sizeof(b->refcount));
     b->flags = flags;
     b->data = data;
     b->size = size;
@@ -123,9 +125,13 @@ static void buffer_free(bp_buffer *b)
 {
     /* Debug builds: a released buffer has no reference (bp_dup checks). */
     BPI_DEBUG_ONLY(at_store_relaxed(&b->refcount, 0));
-    if (b->pool)
+    if (b->pool) {
         bpi_pool_release(b);
-    else if (b->flags & BPI_FLAG_INLINE)
+        return;
+    }
+    if (ck_mode())
+        ck_forget(b);
+    if (b->flags & BPI_FLAG_INLINE)
         free(b);
     else {
         b->free_cb(b->opaque, b->data);
@@ -138,14 +144,22 @@ static void buffer_drop(bp_buffer *b)
     /* Acquire: a count of 1 seen by a holder means every other holder has
      * already dropped its reference with the acq_rel decrement below, so
      * their writes are visible and nobody can take a new reference (that
-     * needs one).  The sole owner then skips the atomic read-modify-write. */
+     * needs one).  The sole owner then skips the atomic read-modify-write.
+     * The checkers are told the same (checkers.h). */
+    unsigned check = ck_mode();
     unsigned n = at_load_acquire(&b->refcount);
-    if (n != 1)
+    if (n != 1) {
+        if (check)
+            ck_release(b);
         /* acq_rel: release publishes our writes to whoever frees; acquire
          * (when we are that one) sees everyone else's. */
         n = at_fetch_sub_acq_rel(&b->refcount, 1);
-    if (n == 1)
+    }
+    if (n == 1) {
+        if (check)
+            ck_acquire(b);
         buffer_free(b);
+    }
 }
 
 /* Everything but the common case of bp_unref. */

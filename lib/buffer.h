@@ -12,6 +12,9 @@
 /* Data lives in the same allocation as the bp_buffer (bp_alloc): nothing to
  * free but the block itself. */
 #define BPI_FLAG_INLINE (1u << 30)
+/* A pool buffer whose data the reset callback has seen since it was
+ * allocated (under a checker only: pool.c, hand_out_flags). */
+#define BPI_FLAG_RESET  (1u << 29)
 
 struct bp_buffer {
     /* The first reference lives inside the buffer, so creating a buffer and

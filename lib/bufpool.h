@@ -72,6 +72,40 @@
  *   other than 0 before the first pool is made, every get and release takes
  *   the general path instead (same results; a get+release pair costs about
  *   2.5 times as much, 17 ns instead of 7 ns on a 2-core x86-64 VM).
+ * - BUFPOOL_CHECK=nocache: every bp_pool_get*() allocates a new buffer
+ *   (with the alloc callback, if any) and the last bp_unref() of a pool
+ *   buffer frees it, so that any checker sees plain allocations and frees
+ *   (as GLib's G_SLICE=always-malloc does); min_buffers are not made, and
+ *   the statistics count every get as an allocation.  Read once, when the
+ *   library makes or drops its first buffer or pool.  Words are separated
+ *   by commas; an unknown one is reported on stderr.
+ *
+ * Checkers
+ * --------
+ * Programs linked with the library as installed can be checked as they
+ * are, with no flag and no suppression file:
+ * - ThreadSanitizer (the program built with -fsanitize=thread), valgrind's
+ *   helgrind and DRD know the pool's order: every holder's accesses to a
+ *   buffer happen before its last bp_unref() (and the reset callback
+ *   there), which happens before the get that hands the buffer out again,
+ *   on any thread, and before bp_pool_trim() or bp_pool_uninit() frees
+ *   it.  Correct programs get no report.  The pool tells them so for each
+ *   buffer alone, so a race between two holders of a buffer is still
+ *   reported.
+ * - valgrind's memcheck and AddressSanitizer (the program built with
+ *   -fsanitize=address): a pool's idle buffers are no-access, so a use
+ *   after release is reported; a buffer handed out again is undefined
+ *   to memcheck, as malloc's (what the last user left is no promise),
+ *   and defined for BP_POOL_ZERO and BP_POOL_POISON pools and once the
+ *   reset callback has seen it; a new one made by that get is as the
+ *   alloc callback (or malloc: undefined) left it (one of min_buffers
+ *   is idle first, so undefined).
+ *
+ * The library finds them when the program runs (the sanitizer's run-time
+ * library in the program, the valgrind tool); without them nothing is
+ * paid.  Under one, every get and release takes the general path, and
+ * under a race detector pools keep no per-thread caches.  For other
+ * checkers, BUFPOOL_CHECK=nocache (above).
  */
 #ifndef BUFPOOL_H
 #define BUFPOOL_H
@@ -187,9 +221,10 @@ typedef struct bp_pool bp_pool;
 typedef bp_ref *(*bp_alloc_fn)(void *opaque, size_t size);
 
 #define BP_POOL_ZERO     (1u << 0) /* every buffer handed out is zero-filled */
-#define BP_POOL_POISON   (1u << 1) /* released buffers are filled with 0xA5,
-                                      and poisoned for AddressSanitizer in
-                                      ASan builds */
+#define BP_POOL_POISON   (1u << 1) /* new and released buffers are filled
+                                      with 0xA5 (under a memory checker
+                                      every pool's idle buffers are
+                                      no-access too: see Checkers above) */
 #define BP_POOL_NO_CACHE (1u << 2) /* no per-thread cache: every get and
                                       release goes through the pool's shared
                                       store (cache must be 0) */
@@ -296,6 +331,11 @@ bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
 /* Takes a buffer from the pool: an idle one if there is any (on one thread,
  * the one it released last), else a new one.  Never blocks.  The ref's data
  * and size are the whole buffer (size == the pool's size); its refcount is 1.
+ * Its contents are zero for BP_POOL_ZERO pools, 0xA5 bytes for
+ * BP_POOL_POISON pools, and else unspecified: what the last user and the
+ * reset callback left, or what the alloc callback made (memcheck calls
+ * them undefined unless the reset callback or the alloc callback made
+ * them).
  * Returns NULL with errno:
  *   EINVAL  pool NULL;
  *   EAGAIN  max_buffers are allocated and none is idle (while other

@@ -3,12 +3,13 @@
 # release fast path of pool.h.
 lib_LTLIBRARIES += lib/libbufpool.la
 include_HEADERS += lib/bufpool.h
-LIB_INTERNAL_HDRS = lib/atomic.h lib/tagstack.h lib/platform.h lib/waitq.h \
-	lib/slots.h lib/depot.h lib/ring.h lib/tcache.h lib/stats.h lib/pool.h \
+LIB_INTERNAL_HDRS = lib/atomic.h lib/tagstack.h lib/platform.h lib/checkers.h \
+	lib/waitq.h lib/slots.h lib/depot.h lib/ring.h lib/tcache.h lib/stats.h \
+	lib/pool.h \
 	lib/buffer.h
 noinst_HEADERS += $(LIB_INTERNAL_HDRS)
-lib_libbufpool_la_SOURCES = lib/platform.c lib/waitq.c lib/slots.c \
-	lib/depot.c lib/tcache.c lib/stats.c lib/pool.c lib/buffer.c
+lib_libbufpool_la_SOURCES = lib/platform.c lib/checkers.c lib/waitq.c \
+	lib/slots.c lib/depot.c lib/tcache.c lib/stats.c lib/pool.c lib/buffer.c
 lib_libbufpool_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
 	-export-symbols-regex '^bp_' $(BP_NODELETE_LDFLAGS)
 EXTRA_DIST += lib/bufpool.pc.in

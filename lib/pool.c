@@ -60,6 +60,13 @@ _Static_assert(BP_POOL_CACHE_MAX == CACHE_MAX, "one cache size");
 static struct slot *slot_make(bp_pool *p, struct slot_run *run)
 {
     struct slot *sl = slots_new(&p->slots, run);
+    if (sl && p->check) {
+        /* After the last use of a reused slot (data_drain); its count and
+         * link words are the library's (checkers.h). */
+        ck_acquire(&sl->buf);
+        ck_internal(&sl->buf.refcount, sizeof(sl->buf.refcount));
+        ck_internal(&sl->inner, sizeof(*sl) - offsetof(struct slot, inner));
+    }
     if (sl) {
         sl->buf.self.buffer = &sl->buf;
         sl->buf.pool = p;
@@ -99,21 +106,40 @@ static int data_fill(bp_pool *p, struct slot *sl)
     return 0;
 }
 
+/* Frees a slot's data: its last release happened before. */
 static void data_drain(bp_pool *p, struct slot *sl)
 {
+    if (p->check) {
+        ck_acquire(&sl->buf);
+        ck_usable(sl->buf.data, p->size, false);
+    }
     bpi_unpoison(sl->buf.data, p->size);
     if (sl->inner)
         bp_unref(&sl->inner);
     free(sl->mem);
     sl->mem = NULL;
     sl->buf.data = NULL;
+    sl->buf.flags &= ~BPI_FLAG_RESET;   /* the slot's next buffer is new */
+    if (p->check)
+        ck_release(&sl->buf);   /* before the slot's next buffer */
 }
 
+/* BP_POOL_POISON: the data is filled with 0xA5 (poisoned in ASan builds). */
 static void data_poison(bp_pool *p, struct slot *sl)
 {
     if (p->flags & BP_POOL_POISON) {
         memset(sl->buf.data, 0xA5, p->size);
         bpi_poison(sl->buf.data, p->size);
+    }
+}
+
+/* A buffer becomes idle: poisoned, and no-access to the checkers. */
+static void data_idle(bp_pool *p, struct slot *sl)
+{
+    data_poison(p, sl);
+    if (p->check) {
+        ck_idle(sl->buf.data, p->size);
+        ck_release(&sl->buf);   /* the last access to the buffer */
     }
 }
 
@@ -144,6 +170,12 @@ static void pool_destroy(bp_pool *p)
 {
     void (*pool_free)(void *) = p->pool_free;
     void *opaque = p->opaque;
+    if (p->check) {
+        uint32_t n = at_load_relaxed(&p->slots.nslots);
+        for (uint32_t i = 0; i < n; i++)
+            ck_forget(&slot_at(&p->slots, i)->buf);
+        ck_forget(p);
+    }
     pool_free_parts(p);
     if (pool_free)
         pool_free(opaque);
@@ -153,19 +185,41 @@ static void pool_destroy(bp_pool *p)
  * a pin); the last one destroys it. */
 static void pool_unref(bp_pool *p, uint64_t n)
 {
-    /* acq_rel: everything done to the pool happens-before its destruction. */
-    if (n && at_fetch_sub_acq_rel(&p->refs, n) == n)
+    if (!n)
+        return;
+    /* acq_rel: everything done to the pool happens-before its destruction
+     * (the checkers are told so: the refcount's edges, on the pool). */
+    unsigned check = p->check;
+    if (check)
+        ck_release(p);
+    if (at_fetch_sub_acq_rel(&p->refs, n) == n) {
+        if (check)
+            ck_acquire(p);
         pool_destroy(p);
+    }
 }
 
 /* ---- get ------------------------------------------------------------------- */
 
-BPI_NOINLINE static bp_ref *hand_out_flags(const bp_pool *p, bp_buffer *b)
+/* The per-buffer work of a hand-out (ZERO, POISON, checkers).  fresh: b
+ * was just allocated, never idle. */
+BPI_NOINLINE static void hand_out_flags(const bp_pool *p, bp_buffer *b,
+                                        bool fresh)
 {
+    /* After the buffer's release.  A fresh one is as its allocator made it
+     * (malloc's undefined, the alloc callback's as it left it); a reused
+     * one is defined when the pool says what it holds, or the reset
+     * callback made it what the next user expects. */
+    if (p->check) {
+        ck_acquire(b);
+        if (!fresh)
+            ck_usable(b->data, p->size,
+                      (p->flags & (BP_POOL_ZERO | BP_POOL_POISON)) ||
+                      (b->flags & BPI_FLAG_RESET));
+    }
     bpi_unpoison(b->data, p->size);
     if (p->flags & BP_POOL_ZERO)
         memset(b->data, 0, p->size);
-    return &b->self;
 }
 
 /* Hands out a buffer of a pool without BP_POOL_ZERO or BP_POOL_POISON.
@@ -183,12 +237,12 @@ static inline bp_ref *hand_out_plain(struct slot *sl)
     return &b->self;
 }
 
-static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl)
+static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl, bool fresh)
 {
-    bp_ref *r = hand_out_plain(sl);
-    if (bpi_unlikely(p->flags & (BP_POOL_ZERO | BP_POOL_POISON)))
-        return hand_out_flags(p, &sl->buf);
-    return r;
+    if (bpi_unlikely(p->flags & (BP_POOL_ZERO | BP_POOL_POISON |
+                                 POOL_CHECKED)))
+        hand_out_flags(p, &sl->buf, fresh);
+    return hand_out_plain(sl);
 }
 
 /* Counts a buffer about to be allocated in refs; false at the cap.  A
@@ -227,10 +281,11 @@ static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
         slots_free(&p->slots, sl);
         goto undo;
     }
+    data_poison(p, sl);   /* as a reused one */
     stats_count(&p->stats.allocs);
     stats_count(&p->stats.get_allocs);
     peak_check(&p->stats, tc, NULL);
-    return hand_out(p, sl);
+    return hand_out(p, sl, true);
 undo:
     /* Cannot reach zero: the handle holds a reference. */
     at_fetch_sub_seq_cst(&p->refs, 1);
@@ -280,7 +335,7 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
     depot_transit_end(&p->depot, placed + 1);   /* rest idle again, sl out */
     stats_count(&p->stats.slow_reuses);
     peak_check(&p->stats, tc, NULL);
-    return hand_out(p, sl);
+    return hand_out(p, sl, false);
 }
 
 /* Takes the oldest idle buffers of ring r: returns one, and puts up to
@@ -398,7 +453,7 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
         if (sl) {
             if (due)
                 peak_check(&p->stats, NULL, due);
-            return hand_out(p, sl);
+            return hand_out(p, sl, false);
         }
         bp_ref *r = get_new(p, tc, err);
         /* seq_cst: pairs with the trim's announcement (bp_pool_trim). */
@@ -431,9 +486,11 @@ static struct slot *cache_pop(bp_pool *p, struct tcache *tc)
 /* One attempt; NULL with *err set.  Does not count failures. */
 static bp_ref *get_once(bp_pool *p, int *err)
 {
+    if (bpi_unlikely(p->check & CK_NOCACHE))
+        return get_new(p, NULL, err);
     struct tcache *tc = tc_lookup(&p->caches);
     struct slot *sl = tc ? cache_pop(p, tc) : NULL;
-    return sl ? hand_out(p, sl) : get_slow(p, tc, err);
+    return sl ? hand_out(p, sl, false) : get_slow(p, tc, err);
 }
 
 BPI_NOINLINE static bp_ref *get_counted(bp_pool *pool)
@@ -541,6 +598,20 @@ static bool ring_put(bp_pool *p, struct tcache *tc, struct slot *sl)
     return true;
 }
 
+/* BUFPOOL_CHECK=nocache: a released buffer is freed at once.  The pin
+ * keeps the pool for the wake after the buffer's reference is gone. */
+static void release_free(bp_pool *p, struct slot *sl)
+{
+    data_drain(p, sl);
+    slots_free(&p->slots, sl);
+    at_fetch_add_relaxed(&p->refs, REFS_PIN);
+    /* seq_cst: pairs with get_new's cap check, as trim's free. */
+    at_fetch_sub_seq_cst(&p->refs, 1);
+    if (p->max)
+        wq_wake(&p->wq);
+    pool_unref(p, REFS_PIN);
+}
+
 /* Owner, in the section: moves the k oldest of its items to its ring (or,
  * without one, to the depot).  The credit moves with them (stats.h). */
 static void items_to_ring(bp_pool *p, struct tcache *tc, unsigned k)
@@ -608,9 +679,20 @@ void bpi_release_slow(bp_pool *p, bp_buffer *b)
     struct slot *sl = slot_of(b);
     BPI_ASSERT(b->pool == p && sl == slot_at(&p->slots, sl->idx));
     BPI_ASSERT(at_load_relaxed(&b->refcount) == IDLE_REFCOUNT);
-    if (p->reset)
+    /* The last release: every holder's accesses happen before the reset
+     * callback and the buffer's next use. */
+    if (p->check)
+        ck_acquire(b);
+    if (p->reset) {
         p->reset(p->opaque, sl->buf.data, p->size);
-    data_poison(p, sl);
+        if (p->check)
+            sl->buf.flags |= BPI_FLAG_RESET;
+    }
+    data_idle(p, sl);
+    if (bpi_unlikely(p->check & CK_NOCACHE)) {
+        release_free(p, sl);
+        return;
+    }
     struct tcache *tc = tc_lookup(&p->caches);
     if (tc) {
         if (tc_enter(tc)) {
@@ -769,20 +851,28 @@ static bp_pool *pool_make(const bp_pool_config *cfg)
     p->opaque = cfg->opaque;
     p->reset = cfg->reset;
     p->pool_free = cfg->pool_free;
+    /* Under a checker every buffer has per-buffer work, and a race detector
+     * sees no per-thread caches (checkers.h). */
+    p->check = ck_mode();
+    if (p->check)
+        p->flags |= POOL_CHECKED;
+    unsigned cache_max = p->check & (CK_RACES | CK_NOCACHE)
+                         ? 0 : cache_size(cfg, p->alloc_size);
     /* Per-buffer work on get or release: the general path does it. */
-    bool fast = !cfg->reset &&
+    bool fast = !cfg->reset && !p->check &&
                 !(cfg->flags & (BP_POOL_ZERO | BP_POOL_POISON |
                                 BP_POOL_NO_CACHE));
     slots_init(&p->slots);
     wq_init(&p->wq);
     depot_init(&p->depot, &p->slots, &p->wq);
-    if (tc_pool_init(&p->caches, cache_size(cfg, p->alloc_size),
-                     claim_size(p->alloc_size), fast, &p->depot) < 0) {
+    if (tc_pool_init(&p->caches, cache_max, claim_size(p->alloc_size),
+                     fast, &p->depot) < 0) {
         free(p);
         return NULL;
     }
     stats_init(&p->stats, &p->refs, &p->depot, &p->caches);
     atomic_init(&p->refs, 1);
+    ck_internal(p, sizeof(*p));
     return p;
 }
 
@@ -798,7 +888,7 @@ static int prefill(bp_pool *p, size_t n)
             chain_drain(p, all, k);
             return e;
         }
-        data_poison(p, sl);
+        data_idle(p, sl);
         chain_link(sl, all);
         all = sl->idx;
     }
@@ -824,7 +914,8 @@ bp_pool *bp_pool_new(const bp_pool_config *user_cfg)
         errno = ENOMEM;
         return NULL;
     }
-    e = prefill(p, cfg.min_buffers);
+    /* BUFPOOL_CHECK=nocache: no idle buffers, ever. */
+    e = p->check & CK_NOCACHE ? 0 : prefill(p, cfg.min_buffers);
     if (e < 0) {
         pool_free_parts(p);
         errno = -e;

@@ -4,7 +4,12 @@
 #ifndef BUFPOOL_POOL_H
 #define BUFPOOL_POOL_H
 
+#include "checkers.h"
 #include "stats.h"
+
+/* In bp_pool.flags, with the BP_POOL_* ones: checkers are on (check != 0),
+ * so that a hand-out tests one word for its per-buffer work. */
+#define POOL_CHECKED (1u << 31)
 
 struct bp_pool {
     /* Read-mostly: the caches (first: the fast paths read caches.arr), the
@@ -12,7 +17,8 @@ struct bp_pool {
     struct tc_pool caches;
     struct waitq   wq;
     size_t         size, alloc_size, align, max;
-    unsigned       flags;
+    unsigned       flags;          /* BP_POOL_*, and POOL_CHECKED */
+    unsigned       check;          /* the checkers, at creation (checkers.h) */
     bp_alloc_fn    alloc;
     bp_ref      *(*alloc1)(size_t size);
     void          *opaque;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "slots.h"
+#include "checkers.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -46,10 +47,15 @@ static int seg_make(struct slots *s, uint32_t n)
     if (at_load_acquire(&s->seg[b]))
         return 0;
     size_t bytes = ((size_t)64 << b) * sizeof(struct slot);
+    /* Other threads' buffers will live here: making it is no access of
+     * ours to them (checkers.h). */
+    ck_fresh_begin();
     struct slot *seg = bpi_aligned_alloc(alignof(struct slot), bytes);
+    if (seg)
+        memset(seg, 0, bytes);
+    ck_fresh_end(seg, seg ? bytes : 0);
     if (!seg)
         return -ENOMEM;
-    memset(seg, 0, bytes);
     struct slot *none = NULL;
     /* Release: publishes the zeroed segment to slot_at(). */
     if (!at_cas_strong_acq_rel(&s->seg[b], &none, seg))

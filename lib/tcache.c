@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "tcache.h"
+#include "checkers.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -42,17 +43,24 @@ static void fork_prepare(void);
 static void fork_parent(void);
 static void fork_child(void);
 
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 static void init(void)
 {
+    /* The caches are the library's own memory (checkers.h). */
+    ck_internal(&bpi_tc_none, sizeof(bpi_tc_none));
     bpi_light = bpi_heavy_barrier_init();
     exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    ck_release(&once);
 }
 
 void tc_init_once(void)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, init);
+    /* helgrind does not know that pthread_once orders init() before. */
+    if (ck_mode())
+        ck_acquire(&once);
 }
 
 int tc_pool_init(struct tc_pool *tp, unsigned cache_max, unsigned claim_max,
@@ -227,6 +235,7 @@ static bool arrays_grow(struct tc_pool *tp, uint32_t cap, bool more)
         struct tc_array *a = bpi_malloc(sizeof(*a) + cap * sizeof(a->tc[0]));
         if (!a)
             return false;
+        ck_internal(a, sizeof(*a) + cap * sizeof(a->tc[0]));
         struct tcache **from = at_load_relaxed(&tp->arr);
         uint32_t k = 0;
         for (; k < tp->cap; k++)
@@ -381,6 +390,7 @@ static struct tcache *cache_new(struct tc_pool *tp)
     if (!tc)
         return NULL;
     memset(tc, 0, sizeof(*tc));
+    ck_internal(tc, sizeof(*tc));
     bool fast = gates_used(tp) && tp->cache_max;
     /* The cap gate closed and cap_open 0: a thread caches a pool's
      * buffers in items only once it gets from the pool (tc_open_cap). */

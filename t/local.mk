@@ -72,3 +72,13 @@ AM_TESTS_ENVIRONMENT += BP_DEBUG_BUILD=$(bp_debug_build); export BP_DEBUG_BUILD;
 check_PROGRAMS += t/test_pool_handoff
 TESTS += t/test_pool_handoff
 t_test_pool_handoff_LDADD = lib/libbufpool.la
+# The user's checkers (issue 18): programs built as a user would against
+# the library make built; ThreadSanitizer and AddressSanitizer here (a few
+# seconds), helgrind, DRD and memcheck in make check-valgrind (about 15 s).
+TESTS += t/checkers-sanitizers.sh t/checkers-valgrind.sh
+check_PROGRAMS += t/test_checkers
+TESTS += t/test_checkers
+t_test_checkers_LDADD = lib/libbufpool.la
+EXTRA_DIST += t/checkers-lib.sh t/checkers-sanitizers.sh \
+	t/checkers-valgrind.sh t/checkers_handoff.c t/checkers_pipeline.c \
+	t/checkers_race.c t/checkers_uaf.c

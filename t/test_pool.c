@@ -94,6 +94,7 @@ static void test_basic(void)
     is_stats(p, 1, 0, 1, 0, 0, 1, 1, "after one get and release");
     a = bp_pool_get(p);
     is_ptr(a->data, mem, "get after release returns the same memory (LIFO)");
+    kept(a->data, a->size);
     is_int(a->data[999], 0x33, "contents kept without ZERO/POISON");
     is_stats(p, 2, 1, 1, 0, 1, 0, 1, "second get reused");
 

@@ -444,6 +444,7 @@ static void *relay_thread(void *arg)
         }
         if (atomic_fetch_add(r->holders, 1) != 0)
             atomic_fetch_add(r->bad, 1);
+        kept(b->data, 1);
         b->data[0]++;
         atomic_fetch_sub(r->holders, 1);
         bp_unref(&b);
@@ -470,6 +471,7 @@ static void test_relay(void)
            "%d threads x %d rounds through a cap of 1: no timeout, never two holders",
            T, R);
     b = bp_pool_get(p);
+    kept(b->data, 1);
     is_int(b->data[0], (T * R) & 0xff, "every increment landed on the one buffer");
     bp_unref(&b);
     bp_pool_stats s = BP_POOL_STATS_INIT;

@@ -23,6 +23,18 @@
 #if __has_include(<sanitizer/asan_interface.h>)
 #define HAVE_SANITIZER_ASAN_INTERFACE_H 1
 #endif
+#if __has_include(<valgrind/valgrind.h>) && \
+    __has_include(<valgrind/memcheck.h>) && \
+    __has_include(<valgrind/helgrind.h>) && __has_include(<valgrind/drd.h>)
+#define HAVE_VALGRIND_VALGRIND_H 1
+#define HAVE_VALGRIND_MEMCHECK_H 1
+#define HAVE_VALGRIND_HELGRIND_H 1
+#define HAVE_VALGRIND_DRD_H 1
+#endif
+#endif
+
+#if defined(__GNUC__)
+#define HAVE_FUNC_ATTRIBUTE_WEAK 1
 #endif
 
 #define HAVE_POSIX_MEMALIGN 1
