@@ -184,7 +184,7 @@ void bp_unref(bp_ref **ref)
 int bp_is_writable(const bp_ref *ref)
 {
     if (!ref || !ref->buffer)
-        return -EINVAL;
+        return 0;   /* a predicate: no reference is not writable */
     if (ref->buffer->flags & BP_FLAG_READONLY)
         return 0;
     /* Acquire: if we are the sole holder, the other holders' last writes

@@ -125,23 +125,21 @@ int bpi_heavy_barrier_init(void)
 #endif
 }
 
-void bpi_heavy_barrier(void)
+int bpi_heavy_barrier(void)
 {
 #if defined(BPI_MEMBARRIER) && !defined(BPI_TSAN)
-    /* Owners rely on this barrier instead of fencing themselves: it must
-     * not be skipped.  After registration the kernel only fails it for lack
-     * of memory (transient); keep trying, and stop the process rather than
-     * let two threads use one cache if it never succeeds. */
-    for (unsigned tries = 0;
-         syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) != 0;
-         tries++) {
-        if (tries == 10000) {
-            fputs("bufpool: membarrier keeps failing; cannot continue "
-                  "safely\n", stderr);
-            abort();
-        }
+    /* After registration the kernel fails it for lack of memory (worth a
+     * few more tries) or because a seccomp filter installed since denies
+     * it (for good): the caller then falls back (tcache.h). */
+    for (unsigned tries = 0;; tries++) {
+        if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
+            return 0;
+        if (errno != ENOMEM || tries == 100)
+            return -errno;
         sched_yield();
     }
+#else
+    return -ENOSYS;
 #endif
 }
 

@@ -52,18 +52,23 @@ static struct slot *slot_make(bp_pool *p, struct slot_run *run)
 }
 
 /* Gives a slot its data: the alloc callback's or the library's own.
- * 0 or a negative errno. */
+ * 0 or a negative errno: the callback's own errno when it returned NULL
+ * (-ENOMEM when it left errno 0), -EPROTO when what it returned breaks
+ * the contract (not a reference, no data, smaller than size, data not
+ * aligned to the config's align).  A ref it returned is dropped. */
 static int data_fill(bp_pool *p, struct slot *sl)
 {
     if (p->alloc || p->alloc1) {
+        errno = 0;   /* a stale errno must not pass for the callback's */
         bp_ref *r = p->alloc ? p->alloc(p->opaque, p->size) : p->alloc1(p->size);
         if (!r)
-            return -ENOMEM;
+            return errno ? -errno : -ENOMEM;
         if (!r->buffer)
-            return -EINVAL;   /* not a reference: nothing we could drop */
-        if (!r->data || r->size < p->size) {
+            return -EPROTO;   /* not a reference: nothing we could drop */
+        if (!r->data || r->size < p->size ||
+            ((uintptr_t)r->data & (p->data_align - 1))) {
             bp_unref(&r);
-            return -EINVAL;
+            return -EPROTO;
         }
         sl->inner = r;
         sl->buf.data = r->data;
@@ -185,15 +190,20 @@ static bool reserve(bp_pool *p)
     return true;
 }
 
+/* The get paths return NULL with *err the errno of the failure, or
+ * AT_CAP when the pool is at max_buffers with nothing idle (the callers
+ * make that EAGAIN, or wait). */
+#define AT_CAP 0
+
 static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
 {
     if (!reserve(p)) {
-        *err = EAGAIN;
+        *err = AT_CAP;
         return NULL;
     }
     struct slot *sl = slot_make(p, tc ? &tc->run : NULL);
     if (!sl) {
-        *err = errno;
+        *err = ENOMEM;
         goto undo;
     }
     int e = data_fill(p, sl);
@@ -269,7 +279,7 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
             return get_from_chain(p, tc, first);
         bp_ref *r = get_new(p, tc, err);
         /* seq_cst: pairs with the trim's announcement (bp_pool_trim). */
-        if (r || *err != EAGAIN || !at_load_seq_cst(&p->depot.trims))
+        if (r || *err != AT_CAP || !at_load_seq_cst(&p->depot.trims))
             return r;
         bpi_yield();
     }
@@ -295,12 +305,27 @@ static struct slot *cache_pop(bp_pool *p, struct tcache *tc)
     return sl;
 }
 
-/* One attempt; NULL with *err set.  Does not count failures. */
+/* One attempt; NULL with *err set (AT_CAP included).  Does not count
+ * failures.  seq_cst: a waiter announced itself before this load, and
+ * bp_pool_set_flushing stores before it wakes the announced. */
 static bp_ref *get_once(bp_pool *p, int *err)
 {
+    if (bpi_unlikely(at_load_seq_cst(&p->caches.flushing))) {
+        *err = ECANCELED;
+        return NULL;
+    }
     struct tcache *tc = tc_lookup(&p->caches);
     struct slot *sl = tc ? cache_pop(p, tc) : NULL;
     return sl ? hand_out(p, sl) : get_slow(p, tc, err);
+}
+
+/* A get's failure: counted in the pool's statistics (every reason is the
+ * pool's, none an invalid argument), errno set. */
+static bp_ref *get_failed(bp_pool *p, int err)
+{
+    stats_count(&p->stats.failures);
+    errno = err;
+    return NULL;
 }
 
 BPI_NOINLINE static bp_ref *get_counted(bp_pool *pool)
@@ -311,11 +336,7 @@ BPI_NOINLINE static bp_ref *get_counted(bp_pool *pool)
     }
     int err = 0;
     bp_ref *r = get_once(pool, &err);
-    if (!r) {
-        stats_count(&pool->stats.failures);
-        errno = err;
-    }
-    return r;
+    return r ? r : get_failed(pool, err == AT_CAP ? EAGAIN : err);
 }
 
 bp_ref *bp_pool_get(bp_pool *pool)
@@ -344,26 +365,23 @@ bp_ref *bp_pool_get(bp_pool *pool)
 
 bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
 {
-    if (!pool) {
-        errno = EINVAL;
-        return NULL;
-    }
-    if (timeout_ns < -1) {
-        stats_count(&pool->stats.failures);
-        errno = EINVAL;
+    if (!pool || timeout_ns < -1) {
+        errno = EINVAL;   /* an invalid argument: not a pool failure */
         return NULL;
     }
     int err = 0;
     bp_ref *r = get_once(pool, &err);
-    if (!r && err == EAGAIN && timeout_ns == 0)
+    if (!r && err == AT_CAP && timeout_ns == 0)
         err = ETIMEDOUT;
-    else if (!r && err == EAGAIN) {
+    else if (!r && err == AT_CAP) {
+        /* Every wake-up (a buffer made available, a signal, a spurious
+         * one) retries; the deadline is on CLOCK_MONOTONIC. */
         int64_t deadline = wq_deadline(timeout_ns);
         wq_announce(&pool->wq);
         for (;;) {
             unsigned seq = wq_seq(&pool->wq);
             r = get_once(pool, &err);
-            if (r || err != EAGAIN)
+            if (r || err != AT_CAP)
                 break;
             if (!wq_wait(&pool->wq, seq, deadline)) {
                 err = ETIMEDOUT;
@@ -372,11 +390,18 @@ bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
         }
         wq_leave(&pool->wq);
     }
-    if (!r) {
-        stats_count(&pool->stats.failures);
-        errno = err;
-    }
-    return r;
+    return r ? r : get_failed(pool, err);
+}
+
+int bp_pool_set_flushing(bp_pool *pool, int on)
+{
+    if (!pool)
+        return -EINVAL;
+    tc_pool_set_flushing(&pool->caches, on != 0);
+    /* After the store: a waiter's retry sees it, or we see the waiter. */
+    if (on)
+        wq_wake(&pool->wq);
+    return 0;
 }
 
 /* ---- release --------------------------------------------------------------- */
@@ -409,10 +434,17 @@ void bpi_release_slow(bp_pool *p, bp_buffer *b)
     if (tc) {
         if (cache_push(p, tc, sl))
             return;
-        /* Acquire: after REQ_CLOSED, free the buffer ourselves. */
-        if (at_load_acquire(&tc->req) == REQ_CLOSED) {
+        /* Acquire: after REQ_CLOSED, free the buffer ourselves; after
+         * REQ_ORPHAN, also those uninit left in our cache. */
+        unsigned req = at_load_acquire(&tc->req);
+        if (req == REQ_CLOSED || req == REQ_ORPHAN) {
+            size_t n = 0;
+            if (req == REQ_ORPHAN) {
+                uint32_t first = tc_orphan_take(tc, &n);
+                chain_drain(p, first, n);
+            }
             data_drain(p, sl);
-            pool_unref(p, 1);
+            pool_unref(p, n + 1);
             return;
         }
     }
@@ -440,6 +472,36 @@ void bpi_pool_release(bp_buffer *b)
 {
     pool_release(b->pool, b);
 }
+
+/* ---- what the caches ask of the pool (struct tc_hooks) --------------------- */
+
+static bp_pool *pool_of_caches(struct tc_pool *tp)
+{
+    return (bp_pool *)(void *)((char *)tp - offsetof(bp_pool, caches));
+}
+
+/* The buffers an orphaned cache held (thread_exit): the owner frees them. */
+static void orphan_free(struct tc_pool *tp, uint32_t first, size_t n)
+{
+    bp_pool *p = pool_of_caches(tp);
+    chain_drain(p, first, n);
+    pool_unref(p, n);
+}
+
+/* In a fork() child: the reservations of vanished threads (counted in
+ * refs, never allocated: refs_buffers - 1 > allocs - freed) are undone, so
+ * that the cap and the statistics agree again. */
+static void after_fork(struct tc_pool *tp)
+{
+    bp_pool *p = pool_of_caches(tp);
+    uint64_t have = at_load_relaxed(&p->stats.allocs) -
+                    at_load_relaxed(&p->stats.freed);
+    uint64_t counted = refs_buffers(at_load_relaxed(&p->refs)) - 1;
+    if (counted > have)
+        at_fetch_sub_seq_cst(&p->refs, counted - have);
+}
+
+static const struct tc_hooks pool_hooks = { orphan_free, after_fork };
 
 /* ---- creation ---------------------------------------------------------------- */
 
@@ -547,7 +609,9 @@ static bp_pool *pool_make(const bp_pool_config *cfg)
     memset(p, 0, sizeof(*p));
     p->size = cfg->size;
     p->align = align;
+    p->data_align = cfg->align ? cfg->align : 1;
     p->alloc_size = (cfg->size + align - 1) & ~(align - 1);
+    p->min = cfg->min_buffers;
     p->max = cfg->max_buffers;
     p->flags = cfg->flags;
     p->alloc = cfg->alloc;
@@ -562,11 +626,11 @@ static bp_pool *pool_make(const bp_pool_config *cfg)
     wq_init(&p->wq);
     depot_init(&p->depot, &p->slots, &p->wq);
     if (tc_pool_init(&p->caches, cache_size(cfg, p->alloc_size), fast,
-                     &p->depot) < 0) {
+                     &p->depot, &pool_hooks) < 0) {
         free(p);
         return NULL;
     }
-    stats_init(&p->stats, &p->refs, &p->depot, &p->caches);
+    stats_init(&p->stats, &p->depot, &p->caches);
     atomic_init(&p->refs, 1);
     return p;
 }
@@ -629,8 +693,10 @@ bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
 bp_pool *bp_pool_init(size_t size, bp_ref *(*alloc)(size_t size))
 {
     bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = size));
-    if (p)
+    if (p) {
         p->alloc1 = alloc;   /* no buffer was allocated yet */
+        p->data_align = 1;
+    }
     return p;
 }
 
@@ -684,8 +750,10 @@ size_t bp_pool_trim(bp_pool *pool, size_t keep_idle)
         /* Fewer buffers before fewer in transit: in_use never looks
          * higher than it is.  seq_cst: pairs with get_new's cap check (a
          * waiter may allocate). */
-        if (freed)
+        if (freed) {
+            at_fetch_add_relaxed(&p->stats.freed, freed);
             at_fetch_sub_seq_cst(&p->refs, freed);
+        }
         depot_transit_end(&p->depot, moved);
         at_fetch_sub_seq_cst(&p->depot.trims, 1);
         if (freed)

@@ -12,7 +12,9 @@ struct bp_pool {
      * waits), the configuration. */
     struct tc_pool caches;
     struct waitq   wq;
-    size_t         size, alloc_size, align, max;
+    size_t         size, alloc_size, align, min, max;
+    size_t         data_align;    /* the alloc callback's data must be
+                                     aligned to it (1: any) */
     unsigned       flags;
     bp_alloc_fn    alloc;
     bp_ref      *(*alloc1)(size_t size);

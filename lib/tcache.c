@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int bpi_light;
+atomic_int bpi_light;
 
 _Thread_local uint32_t bpi_tl_tid __attribute__((tls_model("initial-exec")));
 
@@ -20,7 +20,7 @@ static _Thread_local unsigned char tl_state
     __attribute__((tls_model("initial-exec")));
 
 struct tcache bpi_tc_none = {
-    .cap = 0, .floor = FLOOR_CLOSED, .req = REQ_BUSY,
+    .cap = 0, .floor = FLOOR_CLOSED, .req = REQ_BUSY, .fenced = 1,
 };
 
 /* The registry, under `lock`: every pool that is not destroyed yet (their
@@ -44,7 +44,7 @@ static void fork_child(void);
 
 static void init(void)
 {
-    bpi_light = bpi_heavy_barrier_init();
+    at_store_relaxed(&bpi_light, bpi_heavy_barrier_init());
     exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
@@ -56,11 +56,13 @@ void tc_init_once(void)
 }
 
 int tc_pool_init(struct tc_pool *tp, unsigned cache_max, bool fast,
-                 struct depot *depot)
+                 struct depot *depot, const struct tc_hooks *hooks)
 {
     tp->cache_max = cache_max;
-    tp->fast = (bpi_light || !TC_FAST_LIGHT) && fast;
+    tp->fast = (at_load_relaxed(&bpi_light) || !TC_FAST_LIGHT) && fast;
     tp->closed = false;
+    atomic_init(&tp->flushing, 0);
+    tp->hooks = hooks;
     atomic_init(&tp->registry, NULL);
     tp->depot = depot;
     for (unsigned k = 0; k < TC_INLINE; k++)
@@ -81,6 +83,20 @@ int tc_pool_init(struct tc_pool *tp, unsigned cache_max, bool fast,
     if (!ok)
         free(tp->heap);
     return ok ? 0 : -ENOMEM;
+}
+
+size_t tc_pool_bytes(struct tc_pool *tp, size_t *count)
+{
+    size_t n = 0, bytes = 0;
+    TC_FOR_EACH(tp, tc)
+        n++;
+    /* The heap copies of the array change under the lock. */
+    pthread_mutex_lock(&lock);
+    for (struct tc_array *a = tp->heap; a; a = a->older)
+        bytes += sizeof(*a) + a->cap * sizeof(a->tc[0]);
+    pthread_mutex_unlock(&lock);
+    *count = n;
+    return bytes + n * sizeof(struct tcache);
 }
 
 void tc_pool_close(struct tc_pool *tp)
@@ -122,15 +138,77 @@ static void tc_block(struct tcache *tc)
     at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
 }
 
-/* Opens them again (for a pool with fast paths), before req is cleared.
- * Release: our changes to items and n happen-before the owner's next fast
- * path, which loads the gate with acquire. */
+/* Opens them again, before req is cleared, as far as they may be: for a
+ * pool with fast paths, unless they would be light sections that the
+ * handshake can no longer exclude (fenced mode; fenced is read after the
+ * owner's last leave, so a cache acknowledged meanwhile stays closed); the
+ * floor only while the pool is not flushing.  Release: our changes to
+ * items and n happen-before the owner's next fast path, which loads the
+ * gate with acquire. */
 static void tc_unblock(struct tcache *tc)
 {
-    if (!tc->pool->fast)
+    struct tc_pool *tp = tc->pool;
+    if (!tp->fast || (TC_FAST_LIGHT && (!at_load_relaxed(&bpi_light) ||
+                                        at_load_relaxed(&tc->fenced))))
         return;
-    at_store_release(&tc->cap, tc->pool->cache_max);
-    at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
+    at_store_release(&tc->cap, tp->cache_max);
+    /* seq_cst: pairs with tc_pool_set_flushing's store. */
+    if (!at_load_seq_cst(&tp->flushing))
+        at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
+}
+
+/* Claims tc for a remote operation: one at a time.  Acquire: the previous
+ * one's changes to items are visible. */
+static void tc_claim(struct tcache *tc)
+{
+    while (at_xchg_acquire(&tc->rbusy, 1))
+        bpi_yield();
+}
+
+static void tc_unclaim(struct tcache *tc)
+{
+    at_store_release(&tc->rbusy, 0);
+}
+
+void tc_pool_set_flushing(struct tc_pool *tp, bool on)
+{
+    /* seq_cst: a cache made meanwhile is in the registry read below, or
+     * its maker reads this store (cache_new). */
+    at_store_seq_cst(&tp->flushing, on);
+    for (struct tcache *tc = at_load_seq_cst(&tp->registry); tc;
+         tc = tc->pnext) {
+        tc_claim(tc);
+        /* The last one to get here reads the last value stored (concurrent
+         * calls agree); a cache in remote use gets the value when the
+         * remote unblocks it. */
+        if (at_load_relaxed(&tc->req) == REQ_NONE) {
+            if (at_load_seq_cst(&tp->flushing))
+                at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
+            else
+                tc_unblock(tc);
+        }
+        tc_unclaim(tc);
+    }
+}
+
+/* ---- fenced mode -------------------------------------------------------------- */
+
+void tc_fence_ack(struct tcache *tc)
+{
+    /* In a fenced section that excludes remotes: from now on the fast
+     * paths, whose sections are light, find the gates closed. */
+    if (TC_FAST_LIGHT)
+        tc_block(tc);
+    at_store_release(&tc->fenced, 1);
+}
+
+/* The heavy barrier failed: fenced mode for good.  Closes every gate of
+ * tp, so that its owners acknowledge at their next get or release. */
+static void tc_go_fenced(struct tc_pool *tp)
+{
+    at_store_seq_cst(&bpi_light, 0);
+    TC_FOR_EACH(tp, tc)
+        tc_block(tc);
 }
 
 /* ---- owner operations ------------------------------------------------------ */
@@ -163,6 +241,20 @@ void tc_flush(struct tcache *tc, unsigned k)
     BPI_ASSERT(put);   /* in the section: uninit has not closed the depot */
     (void)put;
     depot_transit_end(d, k);
+}
+
+uint32_t tc_orphan_take(struct tcache *tc, size_t *count)
+{
+    unsigned n = tc_n(tc);
+    uint32_t first = NIL;
+    for (unsigned i = 0; i < n; i++) {
+        chain_link(tc->items[i], first);
+        first = tc->items[i]->idx;
+    }
+    tc_set_n(tc, 0);
+    at_store_relaxed(&tc->req, REQ_CLOSED);
+    *count = n;
+    return first;
 }
 
 uint32_t tc_fill(struct tcache *tc, uint32_t first)
@@ -264,7 +356,8 @@ static bool thread_start(void)
 }
 
 /* Runs when a thread that used a pool exits: its idle buffers go to the
- * depots, its number (and with it its caches) to the next new thread. */
+ * depots, its number (and with it its caches) to the next new thread; the
+ * buffers of caches a closed pool left to it are freed. */
 static void thread_exit(void *unused)
 {
     (void)unused;
@@ -272,15 +365,27 @@ static void thread_exit(void *unused)
     BPI_ASSERT(tid != 0 && tid < tid_cap);
     tl_state = TL_EXITING;
     bpi_tl_tid = 0;
+    struct tcache *orphans = NULL;
     pthread_mutex_lock(&lock);
     for (struct tc_pool *tp = pools; tp; tp = tp->next) {
         struct tcache *tc = at_load_relaxed(&tp->arr)[tid];
         if (tc == &bpi_tc_none || !tp->cache_max)
             continue;
         /* A remote thread is using it (not for long), or the pool is
-         * closed (then its depot is too). */
+         * closed (then its depot is too), maybe leaving its buffers to us
+         * (acquire: the request is final). */
         while (!tc_enter(tc)) {
-            if (at_load_acquire(&tc->req) == REQ_CLOSED)
+            unsigned req = at_load_acquire(&tc->req);
+            if (req == REQ_ORPHAN) {
+                size_t n;
+                tc->orphan_first = tc_orphan_take(tc, &n);
+                tc->orphan_n = (uint32_t)n;
+                if (n) {
+                    tc->rnext = orphans;
+                    orphans = tc;
+                }
+            }
+            if (req == REQ_ORPHAN || req == REQ_CLOSED)
                 goto next;
             bpi_yield();
         }
@@ -290,6 +395,14 @@ static void thread_exit(void *unused)
     }
     tid_give_back(tid);
     pthread_mutex_unlock(&lock);
+    /* Outside the lock: freeing runs the user's callbacks and may destroy
+     * the pool (its buffers keep it alive until then). */
+    while (orphans) {
+        struct tcache *tc = orphans;
+        orphans = tc->rnext;
+        tc->pool->hooks->orphan_free(tc->pool, tc->orphan_first,
+                                     tc->orphan_n);
+    }
 }
 
 /* ---- fork -------------------------------------------------------------------
@@ -328,6 +441,7 @@ static void fork_child(void)
             }
         }
         depot_after_fork(tp->depot);
+        tp->hooks->after_fork(tp);
     }
     pthread_mutex_unlock(&lock);
 }
@@ -339,15 +453,26 @@ static struct tcache *cache_new(struct tc_pool *tp)
     if (!tc)
         return NULL;
     memset(tc, 0, sizeof(*tc));
-    bool fast = tp->fast && tp->cache_max;
-    atomic_init(&tc->cap, fast ? tp->cache_max : 0);
-    atomic_init(&tc->floor, fast ? 0 : FLOOR_CLOSED);
+    atomic_init(&tc->cap, 0);
+    atomic_init(&tc->floor, FLOOR_CLOSED);
+    /* Its sections are fenced from the start in fenced mode, and under
+     * TSan, whose fast paths are seq_cst. */
+    atomic_init(&tc->fenced, !at_load_relaxed(&bpi_light) || !TC_FAST_LIGHT);
     tc->pool = tp;
     struct tcache *head = at_load_relaxed(&tp->registry);
     do
         tc->pnext = head;
-    /* seq_cst: publishes tc to the remotes' registry walks. */
+    /* seq_cst: publishes tc to the remotes' registry walks (and to
+     * tc_pool_set_flushing's). */
     while (!at_cas_weak_seq_cst(&tp->registry, &head, tc));
+    /* Then opens the gates as a remote would (reading flushing after the
+     * publication): a remote already using the cache opens them itself. */
+    if (tp->cache_max) {
+        tc_claim(tc);
+        if (at_load_relaxed(&tc->req) == REQ_NONE)
+            tc_unblock(tc);
+        tc_unclaim(tc);
+    }
     return tc;
 }
 
@@ -388,18 +513,16 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
         unsigned hint = tc_n(tc);
         if (!all && !hint)
             continue;
-        /* Acquire: one remote at a time; the previous one's changes to
-         * items are visible.  Every remote claims caches in registry order,
-         * so waiting here cannot deadlock; skipping instead would make
-         * concurrent getters allocate while buffers sit idle. */
-        while (at_xchg_acquire(&tc->rbusy, 1))
-            bpi_yield();
-        if (at_load_relaxed(&tc->req) == REQ_CLOSED) {
-            at_store_release(&tc->rbusy, 0);
+        /* Every remote claims caches in registry order, so waiting here
+         * cannot deadlock; skipping instead would make concurrent getters
+         * allocate while buffers sit idle. */
+        tc_claim(tc);
+        if (at_load_relaxed(&tc->req) >= REQ_CLOSING) {
+            tc_unclaim(tc);
             continue;
         }
         /* seq_cst: the Dekker store, paired with the owner's busy store. */
-        at_store_seq_cst(&tc->req, close ? REQ_CLOSED : REQ_BUSY);
+        at_store_seq_cst(&tc->req, close ? REQ_CLOSING : REQ_BUSY);
         tc_block(tc);
         tc->rnext = sel;
         sel = tc;
@@ -408,14 +531,33 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
     if (!sel)
         return NIL;
     /* 2. One heavy barrier for all of them: an owner that entered before it
-     *    shows busy below; one that enters after it sees req. */
-    if (bpi_light)
-        bpi_heavy_barrier();
+     *    shows busy below; one that enters after it sees req.  Without one
+     *    (fenced mode, or it fails now) only the caches whose owners
+     *    acknowledged fenced mode are used: their sections are seq_cst. */
+    bool barrier = false;
+    if (at_load_relaxed(&bpi_light)) {
+        barrier = bpi_heavy_barrier() == 0;
+        if (!barrier)
+            tc_go_fenced(tp);
+    }
+    struct tcache *mine = tc_mine(tp);
     /* 3. Wait for each owner to leave, then take the oldest of its buffers
      *    (up to max in all). */
     uint32_t first = NIL;
     for (struct tcache *tc = sel; tc; tc = sel) {
         sel = tc->rnext;
+        /* Our own cache: we are not inside it, its gates are closed (step
+         * 1) and our next sections are fenced. */
+        if (!barrier && tc == mine)
+            at_store_relaxed(&tc->fenced, 1);
+        /* Acquire: the acknowledgement, and the owner's sections before
+         * it.  Without it, leave the cache as it is, gates closed: its
+         * owner acknowledges at its next get or release (tcache.h). */
+        if (!barrier && !at_load_acquire(&tc->fenced)) {
+            at_store_release(&tc->req, close ? REQ_ORPHAN : REQ_NONE);
+            tc_unclaim(tc);
+            continue;
+        }
         /* seq_cst (acquire at least): the owner's items are visible. */
         while (at_load_seq_cst(&tc->busy))
             bpi_yield();
@@ -438,11 +580,13 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
         tc_set_lw(tc, at_load_relaxed(&tc->lw) - m);
         /* Release: our changes to items happen-before the owner's next
          * critical section (it loads a gate or req with acquire). */
-        if (!close) {
+        if (close) {
+            at_store_release(&tc->req, REQ_CLOSED);
+        } else {
             tc_unblock(tc);
             at_store_release(&tc->req, REQ_NONE);
         }
-        at_store_release(&tc->rbusy, 0);
+        tc_unclaim(tc);
     }
     return first;
 }

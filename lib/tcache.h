@@ -15,16 +15,30 @@
  * critical section to end.  Without the heavy barrier (bpi_light == 0) the
  * owner's store is seq_cst instead.
  *
+ * When the heavy barrier fails at run time (a seccomp filter installed
+ * after the pools were made), the process goes over to fenced mode for
+ * good (bpi_light = 0), and a remote can no longer see an owner inside a
+ * light section.  So it uses only caches whose owners acknowledged the
+ * switch (fenced == 1: every later section of theirs that touches items
+ * is fenced, and their gates stay closed), and skips the others after
+ * closing their gates: their owners' next get or release then takes a
+ * general path, which acknowledges (tc_enter).  A skipped cache keeps its
+ * buffers: a trim frees fewer, a get at the cap may not find them, and
+ * uninit leaves them to the owner (REQ_ORPHAN), who frees them at its next
+ * release or when it exits.
+ *
  * The fast paths (pool.h) test one "gate" word instead of req: a get pops
  * while n > floor (max(lw, 0), stats.h), a release pushes while n < cap
  * (cache_max); a remote closes both right after setting req (tc_block)
  * and opens them before clearing it; they stay closed in pools whose fast
- * paths may not run.
+ * paths may not run, and the floor also while the pool is flushing (gets
+ * fail: tc_pool_set_flushing).
  *
  *   0 <= n <= cache_max <= CACHE_MAX
  *   owner inside  =>  busy == 1;   remote inside  =>  req != REQ_NONE
  *   req != REQ_NONE after a heavy barrier  =>  the owner is not inside, or
  *                                              leaves without touching items
+ *   fenced == 1  =>  the same without the barrier (seq_cst on both sides)
  *
  * A thread finds its cache for a pool at arr[tid] of the pool, where
  * tid is the thread's number (dense: the lowest free when the thread first
@@ -46,11 +60,25 @@
 #define CACHE_MAX BP_POOL_CACHE_MAX     /* most idle buffers per cache */
 
 /* tcache.req: what a remote thread asks of the cache's owner. */
-#define REQ_NONE   0u
-#define REQ_BUSY   1u            /* a remote thread is using the cache */
-#define REQ_CLOSED 2u            /* the pool is uninitialised */
+#define REQ_NONE    0u
+#define REQ_BUSY    1u           /* a remote thread is using the cache */
+#define REQ_CLOSING 2u           /* bp_pool_uninit is taking the cache */
+#define REQ_CLOSED  3u           /* the pool is uninitialised */
+#define REQ_ORPHAN  4u           /* ... and left the items to the owner (its
+                                    light sections could not be excluded):
+                                    the owner frees them (tc_orphan_take) */
 
 struct tc_pool;
+
+/* What the caches need from the pool above them (pool.c). */
+struct tc_hooks {
+    /* Frees n buffers an orphaned cache held (REQ_ORPHAN): their data,
+     * and their references to the pool. */
+    void (*orphan_free)(struct tc_pool *tp, uint32_t first, size_t n);
+    /* In the child of a fork(), after the caches and the depot were made
+     * whole again: the pool's own state. */
+    void (*after_fork)(struct tc_pool *tp);
+};
 
 struct tcache {
     /* Hot: written by the owner on every get and release. */
@@ -62,6 +90,10 @@ struct tcache {
     struct slot     *items[CACHE_MAX];  /* idle buffers, oldest first */
     /* Cold. */
     alignas(64) atomic_uint rbusy;   /* one remote at a time */
+    atomic_uint      fenced;         /* 1: the owner's sections are fenced
+                                        (see above) */
+    uint32_t         orphan_first;   /* thread_exit: an orphan's chain */
+    uint32_t         orphan_n;
     struct tc_pool  *pool;
     struct tcache   *pnext;          /* the pool's registry (push-only) */
     struct tcache   *rnext;          /* a remote operation's selection */
@@ -90,6 +122,8 @@ struct tc_pool {
     unsigned         cache_max;      /* 0: no caches (BP_POOL_NO_CACHE) */
     bool             fast;           /* the fast paths are used (gates open) */
     bool             closed;         /* no new caches (under the lock) */
+    atomic_uint      flushing;       /* 1: gets fail, the floors stay closed */
+    const struct tc_hooks *hooks;
     _Atomic(struct tcache *) registry;   /* every cache, push-only */
     struct depot    *depot;
     struct tc_array *heap;           /* the newest heap copy, or NULL */
@@ -100,10 +134,10 @@ struct tc_pool {
     for (struct tcache *tc = at_load_acquire(&(tp)->registry); tc;           \
          tc = tc->pnext)
 
-/* Set once, before the first pool exists: 1 when bpi_heavy_barrier()
- * works, so that owners may enter their cache with a compiler barrier
- * only ("light mode"; see tc_begin). */
-BPI_HIDDEN extern int bpi_light;
+/* 1 while bpi_heavy_barrier() works, so that owners may enter their cache
+ * with a compiler barrier only ("light mode"; see tc_begin).  Set before
+ * the first pool exists; set to 0 for good when the barrier fails. */
+BPI_HIDDEN extern atomic_int bpi_light;
 
 /* Once per process: decides bpi_light, makes the thread-exit key, installs
  * the fork handlers. */
@@ -164,15 +198,23 @@ static inline void tc_leave(struct tcache *tc)
     at_store_release(&tc->busy, 0);
 }
 
+/* Owner, in a fenced section of its own: acknowledges fenced mode. */
+BPI_HIDDEN void tc_fence_ack(struct tcache *tc);
+
 /* Begin for the general paths: whether the cache may be used; if not, the
- * section is left again and tc->req says why. */
+ * section is left again and tc->req says why.  Relaxed: a thread that saw
+ * bpi_light 0 never sees 1 again (coherence). */
 static inline bool tc_enter(struct tcache *tc)
 {
-    tc_begin(tc, bpi_light);
-    if (bpi_likely(!tc_blocked(tc)))
-        return true;
-    tc_leave(tc);
-    return false;
+    bool light = at_load_relaxed(&bpi_light);
+    tc_begin(tc, light);
+    if (bpi_unlikely(tc_blocked(tc))) {
+        tc_leave(tc);
+        return false;
+    }
+    if (bpi_unlikely(!light && !at_load_relaxed(&tc->fenced)))
+        tc_fence_ack(tc);
+    return true;
 }
 
 /* In the section, with np's n < cap: caches sl on top. */
@@ -266,7 +308,16 @@ static inline struct tcache *tc_lookup(struct tc_pool *tp)
  * per-buffer work; its fast paths are then used where they may be (light
  * mode, or TSan).  0 or -ENOMEM. */
 BPI_HIDDEN int tc_pool_init(struct tc_pool *tp, unsigned cache_max,
-                            bool fast, struct depot *depot);
+                            bool fast, struct depot *depot,
+                            const struct tc_hooks *hooks);
+
+/* Gets fail while on: closes (or reopens) the get gate of every cache, so
+ * that a get takes the general path, which tests tp->flushing. */
+BPI_HIDDEN void tc_pool_set_flushing(struct tc_pool *tp, bool on);
+
+/* The caches' memory: bytes of the caches and of the arrays of entries
+ * beyond the pool's own; *count the caches. */
+BPI_HIDDEN size_t tc_pool_bytes(struct tc_pool *tp, size_t *count);
 
 /* No new caches: the pool is being uninitialised. */
 BPI_HIDDEN void tc_pool_close(struct tc_pool *tp);
@@ -277,6 +328,10 @@ BPI_HIDDEN void tc_pool_fini(struct tc_pool *tp);
 /* Owner, in the section: moves the k oldest idle buffers to the depot. */
 BPI_HIDDEN void tc_flush(struct tcache *tc, unsigned k);
 
+/* Owner, outside the section, with req REQ_ORPHAN: takes every buffer of
+ * the cache as one chain (*n its length) and marks it REQ_CLOSED. */
+BPI_HIDDEN uint32_t tc_orphan_take(struct tcache *tc, size_t *n);
+
 /* Owner, in the section, with the cache empty: caches the chain first (at
  * most cache_max of it); returns the rest. */
 BPI_HIDDEN uint32_t tc_fill(struct tcache *tc, uint32_t first);
@@ -285,7 +340,8 @@ BPI_HIDDEN uint32_t tc_fill(struct tcache *tc, uint32_t first);
  * the caches other than self (all when self is NULL) into one chain;
  * returns it, *count its length.  all: also caches that look empty (a
  * waiter must not miss a buffer released just now); else those are
- * skipped.  close: marks every cache REQ_CLOSED (max must be SIZE_MAX). */
+ * skipped.  close: marks every cache REQ_CLOSED, or REQ_ORPHAN when it
+ * cannot take its buffers (fenced mode, above); max must be SIZE_MAX. */
 BPI_HIDDEN uint32_t tc_collect(struct tc_pool *tp, struct tcache *self,
                                bool close, bool all, size_t max,
                                size_t *count);

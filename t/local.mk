@@ -68,3 +68,15 @@ else
 bp_debug_build = no
 endif
 AM_TESTS_ENVIRONMENT += BP_DEBUG_BUILD=$(bp_debug_build); export BP_DEBUG_BUILD;
+# A seccomp filter denying membarrier after the pools were made (issue 19):
+# trim, a get at the cap and uninit fall back instead of aborting.  Linked
+# statically to see the mode.
+check_PROGRAMS += t/test_seccomp
+TESTS += t/test_seccomp
+t_test_seccomp_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
+t_test_seccomp_LDADD = lib/libbufpool.la $(SECCOMP_LIBS)
+t_test_seccomp_LDFLAGS = -static
+# bp_pool_set_flushing (issue 19): waiters woken, gets cancelled, undone.
+check_PROGRAMS += t/test_pool_flush
+TESTS += t/test_pool_flush
+t_test_pool_flush_LDADD = lib/libbufpool.la
