@@ -119,8 +119,14 @@ typedef struct bp_buffer bp_buffer;
 
 /* A reference to a buffer.  data/size describe the referenced bytes; callers
  * may narrow them (e.g. to a slice) on their own ref without affecting other
- * refs.  Never copy a bp_ref by value to make a second reference: use
- * bp_dup(). */
+ * refs.  A bp_ref lives only where the library put it: use it through the
+ * pointer the library returned (bp_alloc(), bp_create(), bp_dup(),
+ * bp_pool_get(), ...), and never copy or move the struct itself - into
+ * your own struct, or by value - to keep or drop it: bp_unref() of a copy
+ * frees memory the library never allocated.  Keep the pointer instead, and
+ * make a second reference with bp_dup().  (FFmpeg says the same of
+ * AVBufferRef.)  The debug build (configure --enable-debug) stops with a
+ * message at bp_unref() of a copy. */
 typedef struct bp_ref {
     uint8_t   *data;
     size_t     size;
