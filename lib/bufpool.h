@@ -97,6 +97,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -439,6 +440,52 @@ typedef struct bp_pool_stats {
  * or -EINVAL (NULL argument, or out->struct_size smaller than the first
  * version's struct). */
 int bp_pool_get_stats(const bp_pool *pool, bp_pool_stats *out);
+
+/* What a pool is and what it holds.  Like bp_pool_stats, the struct may
+ * grow: set struct_size (BP_POOL_INFO_INIT does) before
+ * bp_pool_get_info(). */
+typedef struct bp_pool_info {
+    size_t   struct_size;  /* sizeof(bp_pool_info) as compiled */
+    size_t   size;         /* bytes per buffer, as configured */
+    size_t   align;        /* every buffer's data is aligned to it (with an
+                              alloc callback: the config's align, 0 for
+                              none) */
+    size_t   buffer_bytes; /* bytes one buffer takes: its data (size rounded
+                              up to align for the library's own allocation;
+                              size with an alloc callback, which may take
+                              more) + overhead */
+    size_t   overhead;     /* the pool's bookkeeping per buffer (its header) */
+    size_t   buffers;      /* buffers allocated now (in_use + idle) */
+    size_t   bytes;        /* bytes the pool holds now: buffers' data, the
+                              headers (allocated in blocks, so up to twice
+                              buffers * overhead), the pool and its thread
+                              caches; the allocator's own overhead and an
+                              alloc callback's beyond size not included */
+    size_t   cache;        /* idle buffers one thread may keep cached for
+                              the pool (0: BP_POOL_NO_CACHE) */
+    size_t   threads;      /* threads that have a cache for the pool */
+    size_t   min_buffers;  /* as configured */
+    size_t   max_buffers;  /* as configured (0: unbounded) */
+    unsigned flags;        /* BP_POOL_* as configured */
+    int      flushing;     /* 1 while bp_pool_set_flushing() is on, else 0 */
+} bp_pool_info;
+
+/* An initializer: bp_pool_info info = BP_POOL_INFO_INIT; */
+#define BP_POOL_INFO_INIT { .struct_size = sizeof(bp_pool_info) }
+
+/* Fills *out (up to out->struct_size bytes; fields of a newer header this
+ * library does not know are set to 0).  buffers and bytes are snapshots,
+ * as exact as bp_pool_get_stats().  Returns 0 or -EINVAL (NULL argument,
+ * or out->struct_size smaller than the first version's struct). */
+int bp_pool_get_info(const bp_pool *pool, bp_pool_info *out);
+
+/* Writes a description of the pool to f, for people (as DPDK's
+ * rte_mempool_dump; the format may change): its parameters and footprint
+ * (bp_pool_get_info()), statistics, how many buffers are idle in the
+ * shared store and in each thread's cache, waiters, whether the fast
+ * paths are on.  Returns 0, -EINVAL (pool or f NULL) or -EIO (writing to f
+ * failed). */
+int bp_pool_dump(const bp_pool *pool, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -798,3 +798,106 @@ int bp_pool_get_stats(const bp_pool *pool, bp_pool_stats *out)
         return -EINVAL;
     return stats_get(&pool->stats, out);
 }
+
+/* ---- info, dump ---------------------------------------------------------------- */
+
+/* The first version's bp_pool_info ends with flushing. */
+#define INFO_V0_SIZE (offsetof(bp_pool_info, flushing) + \
+                      sizeof(((bp_pool_info *)0)->flushing))
+
+static void info_now(const bp_pool *pool, bp_pool_info *v,
+                     bp_pool_stats *st)
+{
+    bp_pool *p = (bp_pool *)pool;   /* only read */
+    bool own = !p->alloc && !p->alloc1;
+    size_t threads;
+    *st = (bp_pool_stats)BP_POOL_STATS_INIT;
+    stats_get(&p->stats, st);
+    memset(v, 0, sizeof(*v));
+    v->struct_size = sizeof(*v);
+    v->size = p->size;
+    v->align = own ? p->align : p->data_align > 1 ? p->data_align : 0;
+    v->overhead = sizeof(struct slot);
+    v->buffer_bytes = (own ? p->alloc_size : p->size) + v->overhead;
+    v->buffers = st->in_use + st->idle;
+    v->bytes = v->buffers * (v->buffer_bytes - v->overhead) +
+               slots_bytes(&p->slots) + sizeof(*p) +
+               tc_pool_bytes(&p->caches, &threads);
+    v->cache = p->caches.cache_max;
+    v->threads = threads;
+    v->min_buffers = p->min;
+    v->max_buffers = p->max;
+    v->flags = p->flags;
+    v->flushing = at_load_relaxed(&p->caches.flushing) != 0;
+}
+
+int bp_pool_get_info(const bp_pool *pool, bp_pool_info *out)
+{
+    if (!pool || !out || out->struct_size < INFO_V0_SIZE)
+        return -EINVAL;
+    bp_pool_info v;
+    bp_pool_stats st;
+    info_now(pool, &v, &st);
+    /* The caller's struct: what fits, its newer fields 0. */
+    size_t n = out->struct_size;
+    v.struct_size = n;
+    memcpy(out, &v, n < sizeof(v) ? n : sizeof(v));
+    if (n > sizeof(v))
+        memset((char *)out + sizeof(v), 0, n - sizeof(v));
+    return 0;
+}
+
+int bp_pool_dump(const bp_pool *pool, FILE *f)
+{
+    if (!pool || !f)
+        return -EINVAL;
+    bp_pool *p = (bp_pool *)pool;   /* only read */
+    bp_pool_info v;
+    bp_pool_stats st;
+    info_now(pool, &v, &st);
+    const char *fl[] = { "ZERO", "POISON", "NO_CACHE" };
+    char flags[40] = "";
+    for (unsigned k = 0; k < 3; k++)
+        if (p->flags & (1u << k))
+            snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags),
+                     "%s%s", *flags ? "|" : "", fl[k]);
+    char max[24] = "unbounded";
+    if (p->max)
+        snprintf(max, sizeof(max), "%zu", p->max);
+    int e = 0;
+#define OUT(...) (fprintf(f, __VA_ARGS__) < 0 ? (void)(e = 1) : (void)0)
+    OUT("bufpool pool %p\n", (void *)p);
+    OUT("  size %zu, align %zu, %zu bytes per buffer (%zu of bookkeeping)\n",
+        v.size, v.align, v.buffer_bytes, v.overhead);
+    OUT("  buffers %zu (min %zu, max %s), %zu bytes held\n", v.buffers,
+        v.min_buffers, max, v.bytes);
+    OUT("  flags %s, %s allocation%s\n", *flags ? flags : "none",
+        p->alloc || p->alloc1 ? "callback" : "library", p->reset ? ", reset"
+                                                                : "");
+    OUT("  cache %zu per thread, %zu thread caches; fast paths %s (%s)\n",
+        v.cache,
+        v.threads, p->caches.fast && (at_load_relaxed(&bpi_light) ||
+                                      !TC_FAST_LIGHT) ? "on" : "off",
+        at_load_relaxed(&bpi_light) ? "membarrier" : "fenced");
+    OUT("  flushing %s, waiters %u\n", v.flushing ? "on" : "off",
+        at_load_relaxed(&p->wq.waiters));
+    OUT("  stats: gets %llu, reuses %llu, allocs %llu, failures %llu, "
+        "in_use %zu, idle %zu, peak_in_use %zu\n",
+        (unsigned long long)st.gets, (unsigned long long)st.reuses,
+        (unsigned long long)st.allocs, (unsigned long long)st.failures,
+        st.in_use, st.idle, st.peak_in_use);
+    OUT("  idle in the shared store: %lld, in transit: %lld\n",
+        (long long)at_load_relaxed(&p->depot.count),
+        (long long)(at_load_relaxed(&p->depot.transit_in) -
+                    at_load_relaxed(&p->depot.transit_out)));
+    unsigned k = 0;
+    TC_FOR_EACH(&p->caches, tc) {
+        static const char *req[] = { "", ", in remote use", ", closing",
+                                     ", closed", ", orphaned" };
+        unsigned r = at_load_relaxed(&tc->req);
+        OUT("  thread cache %u: %u idle, %llu gets%s\n", k++, tc_n(tc),
+            (unsigned long long)tc_pops(tc), r < 5 ? req[r] : "");
+    }
+#undef OUT
+    return e ? -EIO : 0;
+}

@@ -80,3 +80,7 @@ t_test_seccomp_LDFLAGS = -static
 check_PROGRAMS += t/test_pool_flush
 TESTS += t/test_pool_flush
 t_test_pool_flush_LDADD = lib/libbufpool.la
+# bp_pool_get_info and bp_pool_dump (issue 19).
+check_PROGRAMS += t/test_pool_info
+TESTS += t/test_pool_info
+t_test_pool_info_LDADD = lib/libbufpool.la
