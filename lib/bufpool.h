@@ -307,16 +307,16 @@ static inline void bp_pool_config_init(bp_pool_config *cfg)
 int bp_pool_config_check(const bp_pool_config *cfg, const char **why);
 
 /* Creates a pool from cfg (copied; cfg may be freed after the call) and
- * allocates its min_buffers.  Returns NULL with errno:
+ * allocates its min_buffers.  Returns NULL with errno set: the alloc
+ * callback's own when it failed (returned NULL with errno set), else:
  *   EINVAL  the config is invalid (as bp_pool_config_check());
  *   E2BIG   the config has a field this library does not know (as
  *           bp_pool_config_check());
  *   ENOMEM  out of memory, or size + align overflows; or the alloc
  *           callback returned NULL without errno;
  *   EPROTO  the alloc callback returned a buffer that breaks its contract
- *           (bp_alloc_fn);
- * or the errno the alloc callback failed with.  On failure nothing is
- * leaked and pool_free is not called. */
+ *           (bp_alloc_fn).
+ * On failure nothing is leaked and pool_free is not called. */
 bp_pool *bp_pool_new(const bp_pool_config *cfg);
 
 /* FFmpeg-shaped constructors (av_buffer_pool_init / av_buffer_pool_init2).
@@ -329,15 +329,15 @@ bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
 /* Takes a buffer from the pool: an idle one if there is any (on one thread,
  * the one it released last), else a new one.  Never blocks.  The ref's data
  * and size are the whole buffer (size == the pool's size); its refcount is 1.
- * Returns NULL with errno:
+ * Returns NULL with errno set: the alloc callback's own when it failed
+ * (returned NULL with errno set), else:
  *   EINVAL     pool NULL;
  *   EAGAIN     max_buffers are allocated and none is idle;
  *   ECANCELED  the pool is flushing (bp_pool_set_flushing());
  *   ENOMEM     allocating a new buffer failed, or the alloc callback
  *              returned NULL without errno (the pool stays usable);
  *   EPROTO     the alloc callback returned a buffer that breaks its
- *              contract (bp_alloc_fn; the pool dropped it);
- * or the errno the alloc callback failed with.
+ *              contract (bp_alloc_fn; the pool dropped it).
  * EAGAIN may come one buffer early per get or release in flight on other
  * threads: a buffer whose release has begun but not ended, or that another
  * get is moving between threads, is not idle yet.  With nothing in flight
@@ -348,13 +348,14 @@ bp_ref *bp_pool_get(bp_pool *pool);
 
 /* As bp_pool_get(), but when the pool is at max_buffers with none idle, waits
  * up to timeout_ns nanoseconds (-1: forever; 0: not at all) for one to be
- * released or trimmed.  Returns NULL with errno:
+ * released or trimmed.  Returns NULL with errno set: the alloc callback's
+ * own when it failed, else:
  *   EINVAL     pool NULL, or timeout_ns below -1;
  *   ETIMEDOUT  the time ran out (at once for timeout_ns 0);
  *   ECANCELED  the pool is flushing, or started to while this waited;
  *   ENOMEM     as bp_pool_get();
  *   EPROTO     as bp_pool_get();
- * or the errno the alloc callback failed with.  A wait that ends with a
+ * A wait that ends with a
  * buffer counts in the stats as one get; a NULL return counts as one
  * failure, except for EINVAL.
  * The wait:

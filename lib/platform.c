@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <sched.h>
 
 #if defined(HAVE_LINUX_MEMBARRIER_H) && defined(HAVE_SYS_SYSCALL_H)
@@ -90,12 +91,17 @@ void bpi_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns)
     syscall(SYS_futex, (unsigned *)word, FUTEX_WAIT_PRIVATE, expected, tsp,
             NULL, 0);
 #else
-    /* Portable fallback: poll.  Correct (callers re-check), not efficient. */
+    /* Portable fallback: poll.  Correct (callers re-check), not efficient.
+     * nanosleep is a cancellation point; bp_pool_get_timeout is not one
+     * (bufpool.h). */
     struct timespec ts = { 0, 200000 };
+    int state;
     if (timeout_ns >= 0 && timeout_ns < ts.tv_nsec)
         ts.tv_nsec = (long)timeout_ns;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
     if (at_load_acquire(word) == expected)
         nanosleep(&ts, NULL);
+    pthread_setcancelstate(state, NULL);
 #endif
 }
 

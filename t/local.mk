@@ -84,3 +84,8 @@ t_test_pool_flush_LDADD = lib/libbufpool.la
 check_PROGRAMS += t/test_pool_info
 TESTS += t/test_pool_info
 t_test_pool_info_LDADD = lib/libbufpool.la
+# The timeout's contract (issue 19): clock, signals, cancellation,
+# wake-ups, when a get may fail one buffer early.
+check_PROGRAMS += t/test_pool_timeout
+TESTS += t/test_pool_timeout
+t_test_pool_timeout_LDADD = lib/libbufpool.la
