@@ -89,3 +89,6 @@ t_test_pool_info_LDADD = lib/libbufpool.la
 check_PROGRAMS += t/test_pool_timeout
 TESTS += t/test_pool_timeout
 t_test_pool_timeout_LDADD = lib/libbufpool.la
+# The ABI against the committed baseline (issue 19): libabigail's abidiff.
+TESTS += t/abi.sh
+EXTRA_DIST += t/abi.sh
