@@ -1,8 +1,9 @@
 #!/bin/sh
 # check.sh - model-checks model/pool.pml with spin, exhaustively, over a set
 # of configurations, and checks that the broken variants (-DNOTAG: no ABA
-# tag; -DNOFENCE: no Dekker fence; -DNOGATE: fast paths not shut out) DO
-# produce a counterexample.
+# tag; -DNOFENCE: no Dekker fence; -DNOGATE: fast paths not shut out;
+# -DFALLBACK -DNOACK: unacknowledged caches used after membarrier failed)
+# DO produce a counterexample.
 #
 #   model/check.sh [--full] [--keep]
 #
@@ -52,15 +53,18 @@ tagged, 3 threads|pass|-DNT=3 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=1 -DGETS0=2
 NOTAG, 2 threads|fail|-DNOTAG -DNT=2 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=2
 NOTAG, 3 threads|fail|-DNOTAG -DNT=3 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=1 -DGETS0=2
 NOFENCE, 2 threads|fail|-DNOFENCE -DNT=2 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=2
-NOGATE, 2 threads|fail|-DNOGATE -DNT=2 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=2'
+NOGATE, 2 threads|fail|-DNOGATE -DNT=2 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=2
+FALLBACK (membarrier fails), 2 threads|pass|-DFALLBACK -DNT=2 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=2
+FALLBACK NOACK, 2 threads|fail|-DFALLBACK -DNOACK -DNT=2 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=2'
 if [ $full = no ]; then
   # The quick set (make check): one of each kind.
-  runs=$(printf '%s\n' "$runs" | sed -n '1p;5,9p')
+  runs=$(printf '%s\n' "$runs" | sed -n '1p;5,11p')
 else
   runs="$runs
 tagged, 3 threads, cache 2|pass|-DNT=3 -DCAP=4 -DPRE=2 -DCM=2 -DGETS=1 -DGETS0=2
 tagged, 3 threads, 4 buffers|pass|-DNT=3 -DCAP=4 -DPRE=3 -DCM=1 -DGETS=1 -DGETS0=3
-tagged, 3 threads, cache 2, full caches|pass|-DNT=3 -DCAP=4 -DPRE=4 -DCM=2 -DGETS=2 -DGETS0=1"
+tagged, 3 threads, cache 2, full caches|pass|-DNT=3 -DCAP=4 -DPRE=4 -DCM=2 -DGETS=2 -DGETS0=1
+FALLBACK (membarrier fails), 3 threads|pass|-DFALLBACK -DNT=3 -DCAP=3 -DPRE=2 -DCM=1 -DGETS=1 -DGETS0=2"
 fi
 
 total=$(printf '%s\n' "$runs" | wc -l)

@@ -11,6 +11,18 @@
  *              (what the hardware may do without the seq_cst/membarrier
  *              fence)
  *   -DNOGATE   a remote sets req but does not close the fast paths' gates
+ *   -DFALLBACK -DNOACK  (below) a remote uses caches whose owners did not
+ *              acknowledge fenced mode
+ *
+ * -DFALLBACK (issue 19) models membarrier failing at run time, in its worst
+ * case: every remote's barrier fails.  Light sections - every fast path,
+ * and a general path whose owner has not seen fenced mode yet (it may read
+ * bpi_light stale) - may perform their gate or req load before their busy
+ * store is visible, as NOFENCE; the first remote switches to fenced mode
+ * (light = 0) and closes every gate; an owner in a fenced general section
+ * that excludes remotes acknowledges (closes its gates, fenced = 1); a
+ * remote uses only acknowledged caches and skips the others, and never
+ * reopens a gate.
  *
  * Properties (assert): a buffer is handed out only when nobody holds it; the
  * owner and a remote thread are never both inside a cache; every buffer that
@@ -40,6 +52,13 @@
 #define HOLD  2        /* buffers a thread holds at once (at most) */
 
 #define NIL   255
+
+/* FALLBACK: a remote uses only acknowledged caches (NOACK: every one). */
+#if defined(FALLBACK) && !defined(NOACK)
+#define USABLE(v) (c[v].fenced == 1)
+#else
+#define USABLE(v) 1
+#endif
 #define ME    (me + 1)
 
 #ifdef NOTAG
@@ -61,6 +80,7 @@ typedef tcache {
     bit  req;          /* REQ_NONE 0, REQ_BUSY 1 (REQ_CLOSED: not modelled) */
     bit  gate;         /* floor = FLOOR_CLOSED and cap = 0 */
     bit  rbusy;
+    bit  fenced;       /* FALLBACK: the owner acknowledged fenced mode */
     bit  ocs;          /* ghost */
     bit  rcs           /* ghost */
 };
@@ -76,6 +96,7 @@ byte lnk[CAP];
 byte mlnk[CAP];
 
 byte refs;             /* pool->refs - 1: buffers allocated + reservations */
+bit  light = 1;        /* FALLBACK: bpi_light */
 byte nslots;           /* pool->nslots: slots (buffers) created */
 
 /* Ghosts. */
@@ -162,7 +183,35 @@ inline take(b)
  * clears it when done. */
 inline tc_enter()
 {
-#ifdef NOFENCE
+#ifdef FALLBACK
+    /* Whether the owner sees fenced mode (or reads bpi_light stale). */
+    if
+    :: !fast && !seen0 && light == 0 -> seen0 = 1
+    :: true
+    fi;
+    if
+    :: fast || !seen0 ->                 /* a light section: as NOFENCE */
+        d_step { r = (fast -> c[me].gate : c[me].req) };
+        c[me].busy = 1;
+        if
+        :: d_step { r == 0 -> c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1; r = 0 }
+        :: r != 0 -> c[me].busy = 0; ok = 0; r = 0
+        fi
+    :: else ->                           /* fenced: seq_cst */
+        c[me].busy = 1;
+        if
+        :: d_step { c[me].req == 0 ->
+                    c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1 }
+        :: c[me].req != 0 -> c[me].busy = 0; ok = 0
+        fi;
+        if                               /* tc_fence_ack */
+        :: ok && !c[me].fenced ->
+            d_step { c[me].gate = 1; c[me].fenced = 1;
+                     printf("T%d: acknowledges fenced mode\n", me) }
+        :: else
+        fi
+    fi
+#elif defined(NOFENCE)
     /* The load performed before the busy store becomes visible. */
     d_step {
         if
@@ -376,13 +425,30 @@ inline collect()
     :: else -> break
     od;
     /* 2. (bpi_heavy_barrier: nothing to model under seq_cst) */
+#ifdef FALLBACK
+    /* ... it fails: fenced mode, every gate of the pool closed. */
+    light = 0;                           /* (no jump into a d_step) */
+    d_step {
+        k = 0;
+        do
+        :: k < NT -> c[k].gate = 1; k++
+        :: else -> break
+        od;
+        k = 0
+    };
+#endif
     /* 3. wait for each owner to leave, then empty its cache */
     v = NT;
     do
     :: v > 0 ->
         v--;
         if
-        :: claimed & (1 << v) ->
+        :: (claimed & (1 << v)) && !USABLE(v) ->
+            d_step {                     /* not acknowledged: skip it */
+                printf("T%d: skips T%d's cache (not acknowledged)\n", me, v);
+                c[v].req = 0; c[v].rbusy = 0
+            }
+        :: (claimed & (1 << v)) && USABLE(v) ->
             d_step { c[v].busy == 0 ->   /* seq_cst load */
                 printf("T%d: sees T%d's busy clear: uses its cache\n", me, v);
                 c[v].rcs = 1; assert(c[v].ocs == 0) };
@@ -398,7 +464,11 @@ inline collect()
                 c[v].n = 0; k = 0;
                 check()
             };
+#ifdef FALLBACK
+            c[v].rcs = 0;                            /* gates stay closed */
+#else
             d_step { c[v].rcs = 0; c[v].gate = 0 };  /* tc_unblock: release */
+#endif
             c[v].req = 0;                            /* release */
             c[v].rbusy = 0
         :: else
@@ -511,7 +581,7 @@ proctype worker(byte me)
 {
     byte held[HOLD];
     byte nheld, gets, b, hi, ht, nx, k, v, r, claimed;
-    bit ok, got, all, fast;
+    bit ok, got, all, fast, seen0;
 
     held[0] = NIL; held[1] = NIL;
     gets = (me == 0 -> GETS0 : GETS);
@@ -573,8 +643,10 @@ init
         do
         :: i < NT ->
             assert(tr[i] == NIL && pend[i] == NIL && c[i].req == 0 &&
-                   c[i].rbusy == 0 && c[i].busy == 0 &&
-                   c[i].gate == 0);
+                   c[i].rbusy == 0 && c[i].busy == 0);
+#ifndef FALLBACK
+            assert(c[i].gate == 0);
+#endif
             i++
         :: else -> break
         od
