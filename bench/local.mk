@@ -97,3 +97,44 @@ bench-manypools: bench/manypools$(EXEEXT)
 CLEANFILES += $(BENCH_RESULTS)/*.csv $(BENCH_RESULTS)/*.json \
 	$(BENCH_RESULTS)/*.dat $(BENCH_RESULTS)/*.md $(BENCH_RESULTS)/*.png \
 	$(BENCH_RESULTS)/*.txt
+
+# Issue 12's hand-off benchmarks (bench/handoff.py), part of make bench;
+# make bench-handoff runs only them (about 5 minutes): the pipeline per
+# implementation and size, the harness against bench/bare-ring, the decoder
+# pattern, and examples/ffmpeg against FFmpeg's default allocator, with
+# PASS/FAIL for the issue's targets, into docs/PERFORMANCE.md ("Hand-off
+# between threads") and docs/handoff.png.
+noinst_PROGRAMS += bench/bare-ring
+bench_bare_ring_SOURCES = bench/bare-ring.c
+EXTRA_DIST += bench/handoff.py bench/handoff.gp docs/handoff.png
+BENCH_HANDOFF_RESULTS = $(BENCH_RESULTS)/handoff
+BENCH_HANDOFF_DEPTH = 64
+if HAVE_LIBAV
+BENCH_HANDOFF_DECODE = examples/ffmpeg/bp-decode$(EXEEXT)
+else
+BENCH_HANDOFF_DECODE =
+endif
+bench: bench-handoff
+# Within make bench, after the other measurements, never beside them.
+BENCH_HANDOFF_AFTER = $(if $(filter bench,$(MAKECMDGOALS)),bench-run)
+bench-handoff: cli/bufpool-bench$(EXEEXT) bench/bare-ring$(EXEEXT) \
+		$(BENCH_HANDOFF_DECODE) $(BENCH_HANDOFF_AFTER)
+	$(BENCH_PY) $(srcdir)/bench/handoff.py --out $(BENCH_HANDOFF_RESULTS) \
+	  --bench cli/bufpool-bench$(EXEEXT) --bare-ring bench/bare-ring$(EXEEXT) \
+	  --decode '$(BENCH_HANDOFF_DECODE)' --ffmpeg '$(FFMPEG)' \
+	  --docs $(BENCH_DOCS)/PERFORMANCE.md --duration $(BENCH_DURATION) \
+	  --repeat $(BENCH_REPEAT) --depth $(BENCH_HANDOFF_DEPTH)
+	@png=$(BENCH_DOCS)/handoff.png; \
+	test -w $(BENCH_DOCS)/PERFORMANCE.md || png=$(BENCH_HANDOFF_RESULTS)/handoff.png; \
+	if command -v $(GNUPLOT) >/dev/null 2>&1; then \
+	  echo "$(GNUPLOT) -> $$png"; \
+	  $(GNUPLOT) -e "results='$(BENCH_HANDOFF_RESULTS)'; out='$$png'" \
+	    $(srcdir)/bench/handoff.gp || exit 1; \
+	else \
+	  echo "bench: gnuplot not found; $$png not drawn (apt-get install -y gnuplot-nox)"; \
+	fi
+.PHONY: bench-handoff
+clean-local: bench-handoff-clean
+bench-handoff-clean:
+	rm -rf $(BENCH_HANDOFF_RESULTS)
+.PHONY: bench-handoff-clean

@@ -1,8 +1,9 @@
 /* bench.h - types shared by the parts of bufpool-bench.
  *
  * The CLI is split by concern: options.c (command line), impl_*.c (one
- * adapter per implementation behind the impl_ops table), workload.c (the
- * threads and the three patterns), histogram.c (latency), report.c
+ * adapter per implementation behind the impl_ops table, listed
+ * in impls.c), workload.c (the threads and the four patterns; shape.c,
+ * the workload's shape), histogram.c (latency), report.c
  * (table/csv/json, with fmt.c's formatting and machine.c's description of
  * the machine), compare.c (--compare), outfile.c (-o and --json files) and
  * main.c (the sweep, the repeats, a child process per run).  Everything
@@ -20,7 +21,7 @@
 /* Exit statuses (documented in the man page). */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-enum pattern { PAT_LOCAL, PAT_PIPELINE, PAT_RANDOM };
+enum pattern { PAT_LOCAL, PAT_PIPELINE, PAT_RANDOM, PAT_DECODER };
 enum touch   { TOUCH_NONE, TOUCH_FIRST, TOUCH_ALL };
 enum format  { FMT_TABLE, FMT_CSV, FMT_JSON };
 
@@ -28,6 +29,8 @@ enum format  { FMT_TABLE, FMT_CSV, FMT_JSON };
 #define MAX_IMPLS   8
 #define MAX_SWEEP   1024       /* values of -t and of -s (each) */
 #define MAX_PCT     16         /* --percentiles */
+#define MAX_PLANES  8          /* --planes: pools per frame */
+#define MAX_RESOLUTIONS 8      /* --pools: frame geometries at once */
 
 /* Every implementation gets and releases through this table.  The calls go
  * through the same function pointers for all of them, so the indirection
@@ -35,6 +38,12 @@ enum format  { FMT_TABLE, FMT_CSV, FMT_JSON };
 typedef struct bench_item {
     void    *handle;           /* bp_ref *, AVBufferRef *, or the malloc block */
     uint8_t *data;
+    /* Set by the workload before each get, for impl none (which recycles
+     * preallocated buffers in the order the workload provably frees
+     * them): the getting thread's index and a sequence number (pipeline:
+     * the producer's get count; decoder: the frame number; else 0). */
+    int      thread;
+    uint64_t seq;
 } bench_item;
 
 typedef struct impl_stats {
@@ -42,6 +51,15 @@ typedef struct impl_stats {
     int64_t allocs, reuses, peak_in_use;
     /* Buffers still out and idle after the run (threads joined). */
     int64_t in_use, idle;
+    /* Bytes of buffers the implementation had allocated at its peak
+     * (buffers x size; a pool that never frees during a run: its allocs x
+     * size), -1 unknown.  Set by the workload from allocs unless the
+     * implementation knows better (dpdk: its fixed population). */
+    int64_t peak_bytes;
+    /* Bytes in use at the peak: peak_in_use x size, summed over the pools;
+     * with the decoder pattern the workload's own count, the same for
+     * every implementation.  -1 unknown. */
+    int64_t peak_in_use_bytes;
 } impl_stats;
 
 struct bench_config;
@@ -58,16 +76,32 @@ typedef struct impl_ops {
     /* gets: every get the workload made on this ctx (warmup included). */
     void (*stats)(void *ctx, uint64_t gets, impl_stats *out);
     void (*close)(void *ctx);
+    /* Optional (NULL: nothing to check or do).  check: NULL when the
+     * implementation can run cfg, else why not (one line, static); called
+     * by the option parser.  thread_start/thread_stop: called on every
+     * workload thread before its first and after its last operation
+     * (dpdk registers the thread as an lcore); thread_start returns 0 or
+     * a negative errno. */
+    const char *(*check)(const struct bench_config *cfg);
+    int  (*thread_start)(void);
+    void (*thread_stop)(void);
+    /* Optional: the library and version built against, for --version. */
+    const char *(*version)(void);
 } impl_ops;
 
 typedef struct bench_config {
-    int          threads;
-    size_t       size;
+    int          threads;      /* decoder: workers (plus one output thread) */
+    size_t       size;         /* decoder: bytes of one frame of resolution 0 */
     uint64_t     ops;          /* per thread (pipeline: per producer); 0: duration */
     double       duration;     /* seconds per run when ops == 0 */
     double       warmup;       /* seconds before each measured run */
     int          repeat;
     unsigned     hold;
+    unsigned     depth;        /* pipeline: queue depth (default hold);
+                                  decoder: reorder queue (default 2 x W) */
+    int          nplanes;      /* decoder: pools per frame (--planes) */
+    size_t       planes[MAX_PLANES];  /* decoder: resolution 0's plane sizes */
+    int          resolutions;  /* decoder: --pools, frame geometries */
     enum pattern pattern;
     enum touch   touch;
     uint64_t     seed;
@@ -162,11 +196,32 @@ typedef struct point_result {
     impl_result  impls[MAX_IMPLS];
 } point_result;
 
-/* Implementations this binary was built with (impl_*.c). */
-extern const impl_ops impl_bufpool, impl_malloc;
+/* The optional peers this program has: those configure found, unless
+ * BENCH_NO_PEERS (the option parser's fuzz harness, built without them). */
+#if defined(HAVE_DPDK) && !defined(BENCH_NO_PEERS)
+#define BENCH_DPDK 1
+#endif
+#if defined(HAVE_GSTREAMER) && !defined(BENCH_NO_PEERS)
+#define BENCH_GSTREAMER 1
+#endif
+
+/* Implementations this binary was built with (impl_*.c), in --impl all's
+ * order: impls.c. */
+extern const impl_ops impl_bufpool, impl_malloc, impl_none;
 #ifdef HAVE_AVUTIL
 extern const impl_ops impl_ffmpeg;
 #endif
+#ifdef BENCH_DPDK
+extern const impl_ops impl_dpdk;
+#endif
+#ifdef BENCH_GSTREAMER
+extern const impl_ops impl_gstreamer;
+#endif
+extern const impl_ops *const bench_impls[];
+extern const int bench_nimpls;
+extern const int bench_ndefault;   /* the first ones: the default --impl */
+/* "bufpool, malloc, ...": the names of bench_impls, comma-separated. */
+const char *bench_impl_names(void);
 /* A deliberately broken pool for testing --verify (impl_broken.c); only
  * selectable when BUFPOOL_BENCH_TESTING=1 is in the environment. */
 extern const impl_ops impl_broken;

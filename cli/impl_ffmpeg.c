@@ -78,6 +78,8 @@ static void ffmpeg_stats(void *ctx, uint64_t gets, impl_stats *out)
     /* FFmpeg allocates only when no buffer is free and never frees one
      * before uninit, so the buffers it allocated are its peak in use. */
     out->peak_in_use = (int64_t)a;
+    if (a <= (uint64_t)INT64_MAX / c->size)
+        out->peak_bytes = (int64_t)(a * c->size);
 }
 
 static void ffmpeg_close(void *ctx)

@@ -6,7 +6,7 @@ cli_bufpool_bench_SOURCES = cli/main.c cli/options.c cli/options.h \
 	cli/report.c cli/report.h cli/bench.h cli/compare.c cli/compare.h \
 	cli/fmt.c cli/fmt.h cli/machine.c cli/machine.h cli/outfile.c \
 	cli/outfile.h cli/impl_bufpool.c cli/impl_malloc.c cli/impl_broken.c \
-	cli/impl_probe.c
+	cli/impl_probe.c cli/impls.c cli/impl_none.c cli/shape.c
 nodist_cli_bufpool_bench_SOURCES = cli/build-info.h
 cli_bufpool_bench_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 cli_bufpool_bench_LDADD = lib/libbufpool.la $(JANSSON_LIBS) $(BENCH_LIBS) -lm
@@ -17,6 +17,25 @@ cli_bufpool_bench_LDADD += $(AVUTIL_LIBS)
 else
 # Shipped in the tarball even when this build leaves it out.
 EXTRA_DIST += cli/impl_ffmpeg.c
+endif
+
+# The optional peers (issue 12), each in a library of its own so that its
+# compiler flags (DPDK's -march, -include) reach only its adapter.
+if HAVE_DPDK
+noinst_LIBRARIES += cli/libpeer_dpdk.a
+cli_libpeer_dpdk_a_SOURCES = cli/impl_dpdk.c
+cli_libpeer_dpdk_a_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
+cli_bufpool_bench_LDADD += cli/libpeer_dpdk.a $(DPDK_LIBS)
+else
+EXTRA_DIST += cli/impl_dpdk.c
+endif
+if HAVE_GSTREAMER
+noinst_LIBRARIES += cli/libpeer_gstreamer.a
+cli_libpeer_gstreamer_a_SOURCES = cli/impl_gstreamer.c
+cli_libpeer_gstreamer_a_CFLAGS = $(AM_CFLAGS) $(GSTREAMER_CFLAGS)
+cli_bufpool_bench_LDADD += cli/libpeer_gstreamer.a $(GSTREAMER_LIBS)
+else
+EXTRA_DIST += cli/impl_gstreamer.c
 endif
 
 # What the JSON report says about the build: the git commit of the source
@@ -48,3 +67,6 @@ t_test_histogram_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli
 TESTS += t/cli-run.sh t/cli-output.sh t/cli-errors.sh t/cli-sweep.sh
 EXTRA_DIST += t/cli-run.sh t/cli-output.sh t/cli-errors.sh t/cli-lib.sh \
 	t/cli-sweep.sh
+# Issue 12: the decoder pattern, --depth/--planes/--pools, the peers.
+TESTS += t/cli-peers.sh
+EXTRA_DIST += t/cli-peers.sh

@@ -154,7 +154,7 @@ static int run_one(const bench_config *cfg, const impl_ops *impl,
                    run_summary *out, progress *pg, char *err, size_t errlen)
 {
     size_t len = sizeof(shared_run) +
-                 (cfg->per_thread ? (size_t)cfg->threads * sizeof(thread_summary) : 0);
+                 (cfg->per_thread ? (size_t)workload_nthreads(cfg) * sizeof(thread_summary) : 0);
     shared_run *sh = mmap(NULL, len, PROT_READ | PROT_WRITE,
                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED) {
@@ -197,7 +197,7 @@ static int run_one(const bench_config *cfg, const impl_ops *impl,
             *out = sh->run;
             out->threads = NULL;
             if (keep) {
-                memcpy(keep, sh->threads, (size_t)cfg->threads * sizeof *keep);
+                memcpy(keep, sh->threads, (size_t)workload_nthreads(cfg) * sizeof *keep);
                 out->threads = keep;
             }
         } else {
@@ -329,8 +329,10 @@ int main(int argc, char **argv)
     thread_summary *tsum = NULL;
     size_t nthreads_total = 0;
     if (cfg.per_thread) {
+        /* The decoder has an output thread besides its workers. */
         for (int t = 0; t < cfg.nthreads_list; t++)
-            nthreads_total += (size_t)cfg.threads_list[t];
+            nthreads_total += (size_t)cfg.threads_list[t] +
+                              (cfg.pattern == PAT_DECODER);
         nthreads_total *= (size_t)cfg.nsizes * (size_t)per_point;
         tsum = calloc(nthreads_total ? nthreads_total : 1, sizeof *tsum);
     }
@@ -353,7 +355,7 @@ int main(int argc, char **argv)
             r->runs = runs + (size_t)p * per_point + (size_t)i * cfg.repeat;
             for (int k = 0; cfg.per_thread && k < cfg.repeat; k++) {
                 r->runs[k].threads = tnext;
-                tnext += pt->threads;
+                tnext += pt->threads + (cfg.pattern == PAT_DECODER);
             }
         }
     }

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "options.h"
+#include "workload.h"
 
 #include <bufpool.h>
 #include <ctype.h>
@@ -34,15 +35,10 @@
 #define MAX_REPEAT   1000
 #define MAX_DURATION 86400.0
 #define MAX_ALIGN    ((uint64_t)1 << 20)
+#define MAX_DEPTH    65536u
 
-static const impl_ops *const available[] = {
-    &impl_bufpool,
-    &impl_malloc,
-#ifdef HAVE_AVUTIL
-    &impl_ffmpeg,
-#endif
-};
-#define NAVAILABLE (int)(sizeof available / sizeof available[0])
+#define NAVAILABLE bench_nimpls
+#define available  bench_impls
 
 /* Selectable only with BUFPOOL_BENCH_TESTING=1 (for the test suite). */
 static const impl_ops *const testing[] = { &impl_broken, &impl_probe };
@@ -50,11 +46,7 @@ static const impl_ops *const testing[] = { &impl_broken, &impl_probe };
 
 const char *options_impl_names(void)
 {
-#ifdef HAVE_AVUTIL
-    return "bufpool, malloc, ffmpeg";
-#else
-    return "bufpool, malloc";
-#endif
+    return bench_impl_names();
 }
 
 /* Long option table.  Every option has a short form too (--json, --compare
@@ -67,6 +59,9 @@ static const struct option longopts[] = {
     {"warmup",      required_argument, NULL, 'w'},
     {"repeat",      required_argument, NULL, 'r'},
     {"hold",        required_argument, NULL, 'H'},
+    {"depth",       required_argument, NULL, 'D'},
+    {"planes",      required_argument, NULL, 'Y'},
+    {"pools",       required_argument, NULL, 'R'},
     {"pattern",     required_argument, NULL, 'p'},
     {"touch",       required_argument, NULL, 'T'},
     {"seed",        required_argument, NULL, 'S'},
@@ -90,7 +85,7 @@ static const struct option longopts[] = {
     {"version",     no_argument,       NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
-static const char shortopts[] = ":t:s:n:d:w:r:H:p:T:S:M:m:a:zZc:i:lPvf:o:j:C:L:qhV";
+static const char shortopts[] = ":t:s:n:d:w:r:H:D:Y:R:p:T:S:M:m:a:zZc:i:lPvf:o:j:C:L:qhV";
 
 /* "-t/--threads" for messages. */
 static const char *optname(int c)
@@ -358,6 +353,37 @@ static int parse_seconds(int c, const char *s, double lo, bool lo_open,
     return -1;
 }
 
+/* --planes LIST: the decoder's plane sizes, comma-separated byte counts. */
+static int parse_planes(int c, const char *s, bench_config *cfg)
+{
+    const char *p = s;
+    int n = 0;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        char one[64];
+        uint64_t v;
+        const char *e;
+        if (len == 0 || len >= sizeof one || n == MAX_PLANES)
+            return bad(c, s, "expected 1 to %d comma-separated byte counts "
+                       "from 1 to 1G (optional suffix K, M or G), e.g. "
+                       "921600,230400,230400", MAX_PLANES);
+        memcpy(one, p, len);
+        one[len] = '\0';
+        /* parse_bytes's own message would name only this element. */
+        if (parse_item(true, one, &e, &v) < 0 || *e ||
+            v < 1 || v > ((uint64_t)1 << 30))
+            return bad(c, s, "expected 1 to %d comma-separated byte counts "
+                       "from 1 to 1G (optional suffix K, M or G), e.g. "
+                       "921600,230400,230400", MAX_PLANES);
+        cfg->planes[n++] = (size_t)v;
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    cfg->nplanes = n;
+    return -1;
+}
+
 /* --cpus LIST: "0,2" or "0-3" or a mix; every CPU must be one this process
  * may run on. */
 static int parse_cpus(int c, const char *s, bench_config *cfg)
@@ -445,6 +471,18 @@ static int parse_impls(int c, const char *s, bench_config *cfg)
                        "(configure --with-libavutil); available: all, %s",
                        options_impl_names());
 #endif
+#ifndef BENCH_DPDK
+        if (!found && len == 4 && strncmp(p, "dpdk", 4) == 0)
+            return bad(c, s, "this bufpool-bench was built without DPDK "
+                       "(configure --with-dpdk); available: all, %s",
+                       options_impl_names());
+#endif
+#ifndef BENCH_GSTREAMER
+        if (!found && len == 9 && strncmp(p, "gstreamer", 9) == 0)
+            return bad(c, s, "this bufpool-bench was built without GStreamer "
+                       "(configure --with-gstreamer); available: all, %s",
+                       options_impl_names());
+#endif
         if (!found)
             return bad(c, s, "unknown implementation '%.*s'; expected a "
                        "comma-separated list of: all, %s", (int)len, p,
@@ -484,31 +522,41 @@ static void usage(FILE *f)
 "Usage: " PROG " [OPTION]...\n"
 "  or:  " PROG " --compare OLD.json NEW.json [-f F] [-o FILE]\n"
 "Benchmark multi-threaded get/release of fixed-size buffers: bufpool against\n"
-"malloc and FFmpeg's AVBufferPool, the same workload side by side, every run\n"
-"in a fresh child process.\n"
+"malloc, FFmpeg's AVBufferPool and other peers, the same workload side by\n"
+"side, every run in a fresh child process.\n"
 "\n"
 "Workload:\n"
 "  -t, --threads LIST    threads (default: the CPUs in --cpus, else all online\n"
-"                        CPUs); a list or range sweeps: 1,2,4  1-8  1-8:2\n"
+"                        CPUs; decoder: the workers, plus one output thread);\n"
+"                        a list or range sweeps: 1,2,4  1-8  1-8:2\n"
 "  -s, --size LIST       buffer size, suffix K, M, G or T (default 1M); a list\n"
 "                        or range sweeps: 64,4K,1M  64-1M (doubling)  4K-16K:4K\n"
 "                        (-t and -s lists: one row per combination)\n"
-"  -n, --ops N           get+release pairs per thread (pipeline: per producer)\n"
+"  -n, --ops N           get+release pairs per thread (pipeline: per producer;\n"
+"                        decoder: frames per worker)\n"
 "  -d, --duration SEC    measured seconds per run (default 2; excludes --ops)\n"
 "  -w, --warmup SEC      unmeasured seconds before each run on the same pool\n"
 "                        (default: 10%% of --duration, 0 with --ops)\n"
 "  -r, --repeat N        runs per implementation, interleaved; report the\n"
 "                        median, spread and every run (default 1)\n"
-"  -H, --hold N          buffers each thread holds before releasing (default 4;\n"
-"                        pipeline: the depth of each producer's queue)\n"
-"  -p, --pattern P       local | pipeline | random (default local)\n"
+"  -H, --hold N          buffers each thread holds before releasing (default 4)\n"
+"  -D, --depth N         pipeline: each producer's queue (default: --hold);\n"
+"                        decoder: the reorder queue (default: 2 x threads)\n"
+"  -p, --pattern P       local | pipeline | random | decoder (default local)\n"
+"  -Y, --planes LIST     decoder: the pools of a frame, their buffer sizes\n"
+"                        (default 921600,230400,230400: 720p yuv420p)\n"
+"  -R, --pools N         decoder: N resolutions at once, each with its own\n"
+"                        pools; resolution k's planes are (4 + k) / 4 times\n"
+"                        --planes (default 1)\n"
 "  -T, --touch T         none | first | all: write nothing, one byte, or one byte\n"
 "                        per 64-byte line of each buffer got (default first)\n"
 "  -S, --seed N          seed for the random pattern (default 1)\n"
 "  -c, --cpus LIST       pin thread i to the i-th CPU of LIST, e.g. 0,1 or 0-3\n"
 "\n"
 "Implementations:\n"
-"  -i, --impl LIST       comma-separated: all, %s (default all)\n"
+"  -i, --impl LIST       comma-separated: all or of\n"
+"                        %s\n"
+"                        (default: bufpool, malloc and ffmpeg, those built)\n"
 "  -M, --max-buffers N   bufpool: cap on buffers allocated at once (default 0: none)\n"
 "  -m, --min-buffers N   bufpool: buffers allocated up front (default 0)\n"
 "  -a, --align N         bufpool and malloc: alignment, a power of two\n"
@@ -549,6 +597,10 @@ static void version(void)
 #else
     printf("ffmpeg baseline: not built\n");
 #endif
+    for (int i = 0; i < bench_nimpls; i++)
+        if (bench_impls[i]->version)
+            printf("%s peer: %s\n", bench_impls[i]->name,
+                   bench_impls[i]->version());
     printf("implementations: %s\n", options_impl_names());
 }
 
@@ -559,12 +611,15 @@ static bool is_tty(FILE *f)
 
 int options_parse(int argc, char **argv, bench_config *cfg)
 {
-    static const char *const pattern_names[] = {"local", "pipeline", "random"};
+    static const char *const pattern_names[] = {"local", "pipeline", "random",
+                                                "decoder"};
     static const char *const touch_names[] = {"none", "first", "all"};
     static const char *const format_names[] = {"table", "csv", "json"};
     bool threads_set = false, ops_set = false, duration_set = false;
     bool warmup_set = false, format_set = false;
+    bool size_set = false, depth_set = false, planes_set = false, pools_set = false;
     const char *duration_arg = NULL, *size_arg = "1M";
+    const char *depth_arg = NULL, *planes_arg = NULL, *pools_arg = NULL;
     static uint64_t list[MAX_SWEEP];
     int nlist;
     uint64_t v;
@@ -585,8 +640,12 @@ int options_parse(int argc, char **argv, bench_config *cfg)
     cfg->pattern = PAT_LOCAL;
     cfg->touch = TOUCH_FIRST;
     cfg->seed = 1;
-    for (int i = 0; i < NAVAILABLE; i++)
+    for (int i = 0; i < bench_ndefault; i++)
         cfg->impls[cfg->nimpls++] = available[i];
+    cfg->nplanes = 3;                   /* 1280x720 yuv420p */
+    cfg->planes[0] = 1280 * 720;
+    cfg->planes[1] = cfg->planes[2] = 640 * 360;
+    cfg->resolutions = 1;
 
     opterr = 0;     /* our own one-line messages */
     /* 0, not 1: glibc then fully re-initialises getopt, so a second call
@@ -612,6 +671,7 @@ int options_parse(int argc, char **argv, bench_config *cfg)
                 cfg->sizes[i] = (size_t)list[i];
             cfg->nsizes = nlist;
             size_arg = a;
+            size_set = true;
             break;
         case 'n':
             r = parse_int_range(c, a, 1, MAX_OPS, &cfg->ops);
@@ -634,8 +694,25 @@ int options_parse(int argc, char **argv, bench_config *cfg)
             r = parse_int_range(c, a, 1, MAX_HOLD, &v);
             cfg->hold = (unsigned)v;
             break;
+        case 'D':
+            r = parse_int_range(c, a, 1, MAX_DEPTH, &v);
+            cfg->depth = (unsigned)v;
+            depth_set = true;
+            depth_arg = a;
+            break;
+        case 'Y':
+            r = parse_planes(c, a, cfg);
+            planes_set = true;
+            planes_arg = a;
+            break;
+        case 'R':
+            r = parse_int_range(c, a, 1, MAX_RESOLUTIONS, &v);
+            cfg->resolutions = (int)v;
+            pools_set = true;
+            pools_arg = a;
+            break;
         case 'p':
-            r = pick(c, a, pattern_names, 3, &sel);
+            r = pick(c, a, pattern_names, 4, &sel);
             cfg->pattern = (enum pattern)sel;
             break;
         case 'T':
@@ -741,11 +818,39 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         cfg->duration = 0;
     if (!warmup_set)
         cfg->warmup = ops_set ? 0 : cfg->duration / 10;
+    bool decoder = cfg->pattern == PAT_DECODER;
     if (!threads_set) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         int t = cfg->ncpus ? cfg->ncpus : (n > 0 ? (int)n : 1);
-        cfg->threads_list[0] = t > MAX_THREADS ? MAX_THREADS : t;
+        if (t > MAX_THREADS - decoder)
+            t = MAX_THREADS - decoder;
+        cfg->threads_list[0] = t;
         cfg->nthreads_list = 1;
+    }
+    for (int i = 0; decoder && i < cfg->nthreads_list; i++)
+        if (cfg->threads_list[i] > MAX_THREADS - 1) {
+            char t[24];
+            snprintf(t, sizeof t, "%d", cfg->threads_list[i]);
+            return bad('t', t, "--pattern decoder runs the workers and an "
+                       "output thread: at most %d workers", MAX_THREADS - 1);
+        }
+    if (decoder && size_set)
+        return bad('s', size_arg, "--pattern decoder takes its buffer sizes "
+                   "from -Y/--planes");
+    if (!decoder && planes_set)
+        return bad('Y', planes_arg, "only with --pattern decoder");
+    if (!decoder && pools_set)
+        return bad('R', pools_arg, "only with --pattern decoder");
+    if (depth_set && (cfg->pattern == PAT_LOCAL || cfg->pattern == PAT_RANDOM))
+        return bad('D', depth_arg, "only with --pattern pipeline or decoder");
+    /* Unset, the decoder's depth follows each point's threads (shape.c). */
+    if (!depth_set && !decoder)
+        cfg->depth = cfg->hold;
+    if (decoder) {
+        /* The report's size: one frame of resolution 0. */
+        cfg->sizes[0] = 0;
+        for (int i = 0; i < cfg->nplanes; i++)
+            cfg->sizes[0] += cfg->planes[i];
     }
     /* The first point; main.c sets each point in turn.  The checks below
      * hold for every point: they use the most threads and the biggest size. */
@@ -774,32 +879,45 @@ int options_parse(int argc, char **argv, bench_config *cfg)
         return bad('m', t, "must not exceed -M/--max-buffers (%zu)",
                    cfg->max_buffers);
     }
-    /* The most buffers the workload holds at once (see workload.c). */
-    uint64_t need;
-    if (cfg->pattern == PAT_PIPELINE) {
-        uint64_t producers = (uint64_t)(max_threads + 1) / 2;
-        need = producers * ((uint64_t)cfg->hold + 2);
-    } else {
-        need = (uint64_t)max_threads * cfg->hold;
-    }
+    /* The checks below see the biggest point: its threads and size. */
+    cfg->threads = max_threads;
+    cfg->size = max_size;
+    /* The most buffers of one pool the workload holds at once. */
+    uint64_t need = workload_pool_held(cfg);
     if (cfg->max_buffers && cfg->max_buffers < need) {
         /* A get beyond the cap could never be served. */
         char t[24];
         snprintf(t, sizeof t, "%zu", cfg->max_buffers);
         return bad('M', t, "this workload holds up to %" PRIu64
-                   " buffers at once; use at least that, or 0", need);
+                   " buffers %sat once; use at least that, or 0", need,
+                   decoder ? "of a pool " : "");
     }
     /* Refuse a workload that cannot fit in memory rather than let it
      * thrash the machine or meet the OOM killer. */
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     if (pages > 0 && psize > 0) {
         double ram = (double)pages * (double)psize;
-        double held = (double)need * (double)max_size;
+        double held = workload_held_bytes(cfg);
+        if (held > ram && decoder)
+            return bad('Y', planes_arg ? planes_arg : "921600,230400,230400",
+                       "this workload holds up to %.3g bytes at once, more "
+                       "than this machine's memory (%.3g bytes)", held, ram);
         if (held > ram)
             return bad('s', size_arg, "this workload holds up to %" PRIu64 " buffers "
                        "at once (%.3g bytes), more than this machine's memory "
                        "(%.3g bytes)", need, held, ram);
     }
+    /* What an implementation cannot run (e.g. dpdk: more threads than
+     * lcores). */
+    for (int i = 0; i < cfg->nimpls; i++) {
+        const char *why = cfg->impls[i]->check ? cfg->impls[i]->check(cfg) : NULL;
+        if (why) {
+            say("-i/--impl %s: %s", cfg->impls[i]->name, why);
+            return EXIT_USAGE;
+        }
+    }
+    cfg->threads = cfg->threads_list[0];
+    cfg->size = cfg->sizes[0];
     if (!format_set) {
         const char *dot = cfg->output ? strrchr(cfg->output, '.') : NULL;
         if (dot && strcmp(dot, ".csv") == 0)

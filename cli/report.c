@@ -27,7 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const pattern_names[] = {"local", "pipeline", "random"};
+static const char *const pattern_names[] = {"local", "pipeline", "random",
+                                            "decoder"};
 static const char *const touch_names[] = {"none", "first", "all"};
 
 /* Warn above this relative spread (standard deviation / mean), and when
@@ -104,12 +105,25 @@ static double run_ratio(const point_result *pt, const impl_result *r, int i)
     return r->runs[i].pairs_per_sec / b->runs[i].pairs_per_sec;
 }
 
+/* Bytes allocated at the peak, and in use at the peak (workload.c sums
+ * them over the pools); -1 unknown. */
 static int64_t peak_bytes(size_t size, const run_summary *run)
 {
-    if (run->stats.peak_in_use < 0 ||
-        (uint64_t)run->stats.peak_in_use > INT64_MAX / size)
-        return -1;
-    return run->stats.peak_in_use * (int64_t)size;
+    (void)size;
+    return run->stats.peak_bytes;
+}
+
+static int64_t peak_in_use_bytes(const run_summary *run)
+{
+    return run->stats.peak_in_use_bytes;
+}
+
+/* The queue depth at a point (the decoder's default follows its threads). */
+static unsigned point_depth(const bench_config *cfg, const point_result *pt)
+{
+    if (cfg->depth)
+        return cfg->depth;
+    return cfg->pattern == PAT_DECODER ? 2 * (unsigned)pt->threads : cfg->hold;
 }
 
 static bool is_sweep(const bench_config *cfg)
@@ -235,16 +249,21 @@ static void table_header(FILE *f, const report_ctx *rc)
     char sz[32];
     fprintf(f, "bufpool-bench %s: %s pattern, ", PACKAGE_VERSION,
             pattern_names[cfg->pattern]);
+    bool decoder = cfg->pattern == PAT_DECODER;
     if (cfg->nthreads_list == 1) {
-        fprintf(f, "%d thread%s, ", cfg->threads_list[0],
-                cfg->threads_list[0] == 1 ? "" : "s");
+        fprintf(f, "%d %s%s%s, ", cfg->threads_list[0],
+                decoder ? "worker" : "thread",
+                cfg->threads_list[0] == 1 ? "" : "s",
+                decoder ? " + output" : "");
     } else {
-        fputs("threads ", f);
+        fputs(decoder ? "workers " : "threads ", f);
         for (int i = 0; i < cfg->nthreads_list; i++)
             fprintf(f, "%s%d", i ? "," : "", cfg->threads_list[i]);
-        fputs(", ", f);
+        fputs(decoder ? " + output, " : ", ", f);
     }
-    if (cfg->nsizes == 1) {
+    if (decoder) {
+        fprintf(f, "%s ", fmt_bytes(sz, sizeof sz, (double)cfg->sizes[0]));
+    } else if (cfg->nsizes == 1) {
         fprintf(f, "%s buffers, ", fmt_bytes(sz, sizeof sz, (double)cfg->sizes[0]));
     } else {
         fputs("sizes ", f);
@@ -253,7 +272,21 @@ static void table_header(FILE *f, const report_ctx *rc)
                     fmt_bytes(sz, sizeof sz, (double)cfg->sizes[i]));
         fputs(", ", f);
     }
-    fprintf(f, "hold %u, touch %s%s%s, ", cfg->hold, touch_names[cfg->touch],
+    if (cfg->pattern == PAT_DECODER) {
+        fprintf(f, "frames of %d plane%s", cfg->nplanes,
+                cfg->nplanes == 1 ? "" : "s");
+        if (cfg->resolutions > 1)
+            fprintf(f, " at %d resolutions", cfg->resolutions);
+        if (cfg->depth)
+            fprintf(f, ", depth %u, ", cfg->depth);
+        else
+            fputs(", depth 2 x workers, ", f);
+    } else {
+        fprintf(f, "hold %u, ", cfg->hold);
+        if (cfg->pattern == PAT_PIPELINE && cfg->depth != cfg->hold)
+            fprintf(f, "depth %u, ", cfg->depth);
+    }
+    fprintf(f, "touch %s%s%s, ", touch_names[cfg->touch],
             cfg->zero ? ", zero" : "", cfg->verify ? ", verified" : "");
     if (cfg->ops)
         fprintf(f, "%" PRIu64 " ops/thread", cfg->ops);
@@ -286,8 +319,8 @@ static int write_table(FILE *f, const report_ctx *rc)
     fprintf(f, " %9s %10s", "ns/pair", "vs bufpool");
     if (multi)
         fprintf(f, " %13s", "range");
-    fprintf(f, " %10s %10s %11s %11s %10s\n", "allocs", "reuses",
-            "peak_in_use", "peak_bytes", "peak_rss");
+    fprintf(f, " %10s %10s %11s %11s %12s %10s\n", "allocs", "reuses",
+            "peak_in_use", "peak_bytes", "in_use_bytes", "peak_rss");
     for (int p = 0, i = -1; next_row(rc, &p, &i, &pt, &r);) {
         const run_summary *run = median_run(r);
         double rt, lo, hi;
@@ -309,11 +342,12 @@ static int write_table(FILE *f, const report_ctx *rc)
         if (multi)
             fprintf(f, " %13s", r->impl == &impl_bufpool ? "-"
                     : fmt_ratio_range(e, sizeof e, lo, hi));
-        fprintf(f, " %10s %10s %11s %11s %10s\n",
+        fprintf(f, " %10s %10s %11s %11s %12s %10s\n",
                 fmt_count(a, sizeof a, (double)run->stats.allocs),
                 fmt_count(b, sizeof b, (double)run->stats.reuses),
                 fmt_count(g, sizeof g, (double)run->stats.peak_in_use),
                 fmt_bytes(h, sizeof h, (double)peak_bytes(pt->size, run)),
+                fmt_bytes(e, sizeof e, (double)peak_in_use_bytes(run)),
                 fmt_bytes(c, sizeof c, run->peak_rss_kib < 0 ? -1.0
                           : (double)run->peak_rss_kib * 1024));
         if (!cfg->per_thread || !run->threads)
@@ -570,6 +604,16 @@ static void json_config(FILE *f, const report_ctx *rc)
         fprintf(f, "%s%zu", i ? ", " : "", cfg->sizes[i]);
     fprintf(f, "], \"pattern\": \"%s\", \"hold\": %u, \"touch\": \"%s\", ",
             pattern_names[cfg->pattern], cfg->hold, touch_names[cfg->touch]);
+    if (cfg->depth)
+        fprintf(f, "\"depth\": %u, ", cfg->depth);
+    else
+        fputs("\"depth\": null, ", f);    /* the decoder's 2 x threads */
+    if (cfg->pattern == PAT_DECODER) {
+        fputs("\"planes\": [", f);
+        for (int i = 0; i < cfg->nplanes; i++)
+            fprintf(f, "%s%zu", i ? ", " : "", cfg->planes[i]);
+        fprintf(f, "], \"pools\": %d, ", cfg->resolutions);
+    }
     if (cfg->ops)
         fprintf(f, "\"ops\": %" PRIu64 ", \"duration\": null, ", cfg->ops);
     else
@@ -625,6 +669,8 @@ static void json_row(FILE *f, const report_ctx *rc, const point_result *pt,
     json_i64(f, "reuses", run->stats.reuses, ", ");
     json_i64(f, "peak_in_use", run->stats.peak_in_use, ", ");
     json_i64(f, "peak_bytes", peak_bytes(pt->size, run), ", ");
+    json_i64(f, "peak_in_use_bytes", peak_in_use_bytes(run), ", ");
+    fprintf(f, "\"depth\": %u, ", point_depth(cfg, pt));
     json_i64(f, "peak_rss_kib", run->peak_rss_kib, ", ");
     json_i64(f, "in_use", run->stats.in_use, ", ");
     json_i64(f, "idle", run->stats.idle, ",\n     ");

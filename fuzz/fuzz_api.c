@@ -148,7 +148,10 @@ typedef struct ptrack {
     /* model */
     uint64_t gets, reuses, allocs, failures;
     size_t in_use, idle, peak;
-    uint8_t *last_released;  /* LIFO: the next get returns this */
+    uint8_t *last_released;  /* LIFO: the next get returns this ... */
+    bool shared;             /* ... until a get met the cap: from then on
+                                releases go to the thread's ring, and a get
+                                takes its oldest */
 } ptrack;
 
 /* A buffer some slot holds. */
@@ -699,7 +702,7 @@ static void got(int s, ptrack *t, bp_ref *ref, bool reuse)
     REQUIRE((uintptr_t)ref->data % a == 0, " (%p, align %zu)",
             (void *)ref->data, a);
     check_fresh(ref->data, t->size, NULL);
-    if (reuse && t->last_released)
+    if (reuse && t->last_released && !t->shared)
         REQUIRE(ref->data == t->last_released, " (not the last released)");
     /* What the pool promises about the contents. */
     int want = -1;
@@ -809,6 +812,8 @@ static void op_get(reader *r, bool timed)
         t->gets++;
         t->failures++;
         t->last_released = NULL;
+        if (at_cap)
+            t->shared = true;
         return;
     }
     REQUIRE(ref != NULL, " (errno %d; idle %zu, held %zu, max %zu)", err,

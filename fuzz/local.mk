@@ -24,8 +24,9 @@ fuzz_replay_api_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"api"'
 fuzz_replay_api_LDADD = lib/libbufpool.la
 fuzz_replay_cli_SOURCES = fuzz/replay.c fuzz/fuzz_cli.c fuzz/fuzz.h \
 	cli/options.c cli/impl_bufpool.c cli/impl_malloc.c cli/impl_broken.c \
-	cli/impl_probe.c
-fuzz_replay_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli -DFUZZ_NAME='"cli"'
+	cli/impl_probe.c cli/impls.c cli/impl_none.c cli/shape.c
+fuzz_replay_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli -DFUZZ_NAME='"cli"' \
+	-DBENCH_NO_PEERS
 fuzz_replay_cli_CFLAGS = $(AM_CFLAGS)
 fuzz_replay_cli_LDADD = lib/libbufpool.la $(BENCH_LIBS)
 if HAVE_AVUTIL
@@ -41,8 +42,9 @@ FUZZ_LIB_HDRS = $(srcdir)/lib/bufpool.h $(LIB_INTERNAL_HDRS:%=$(srcdir)/%)
 FUZZ_CPPFLAGS = -I$(srcdir)/lib -I$(top_builddir) -I$(srcdir)/fuzz
 FUZZ_CLI_SRCS = $(srcdir)/cli/options.c $(srcdir)/cli/impl_bufpool.c \
 	$(srcdir)/cli/impl_malloc.c $(srcdir)/cli/impl_broken.c \
-	$(srcdir)/cli/impl_probe.c
-FUZZ_CLI_FLAGS = -I$(srcdir)/cli
+	$(srcdir)/cli/impl_probe.c $(srcdir)/cli/impls.c \
+	$(srcdir)/cli/impl_none.c $(srcdir)/cli/shape.c
+FUZZ_CLI_FLAGS = -I$(srcdir)/cli -DBENCH_NO_PEERS
 FUZZ_CLI_LIBS = $(BENCH_LIBS)
 if HAVE_AVUTIL
 FUZZ_CLI_SRCS += $(srcdir)/cli/impl_ffmpeg.c

@@ -43,6 +43,9 @@
 #define at_cas_strong_acq_rel(p, e, d) \
     atomic_compare_exchange_strong_explicit((p), (e), (d), MO_AR, MO_ACQ)
 
+/* A full fence (mfence on x86, dmb ish on aarch64). */
+#define at_fence_seq_cst()      atomic_thread_fence(MO_SC)
+
 /* A compiler barrier: orders this thread's accesses against a signal
  * handler (or a membarrier IPI), emits no instruction. */
 #define at_compiler_barrier()   atomic_signal_fence(MO_SC)

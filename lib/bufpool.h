@@ -75,8 +75,9 @@
  * -----------
  * - On Linux, pools use the membarrier system call (private expedited,
  *   registered when the first pool is made) so that the get/release fast
- *   paths need no fence; bp_pool_trim(), bp_pool_uninit() and a get at
- *   max_buffers then make the process's running threads execute a barrier.
+ *   paths need no fence; bp_pool_trim(), bp_pool_uninit() and the first
+ *   get that meets max_buffers (once per pool) then make the process's
+ *   running threads execute a barrier.
  *   Where membarrier is not available, or when BUFPOOL_NO_MEMBARRIER is set
  *   to a non-empty value other than 0 before the first pool is made, every
  *   get and release takes the general path instead (same results; a
@@ -87,7 +88,8 @@
  *   never aborts: the process goes over to that general path for good.
  *   Until each thread that had used a pool calls bp_pool_get*() or
  *   releases a buffer of that pool once more (or exits), the idle buffers
- *   it keeps for the pool stay out of other threads' reach: bp_pool_trim()
+ *   it keeps in its cache for the pool (not those it passed on to other
+ *   threads) stay out of other threads' reach: bp_pool_trim()
  *   frees fewer, a get at max_buffers may fail (EAGAIN) or wait for them,
  *   and bp_pool_uninit() leaves them to be freed (and pool_free to run)
  *   when that thread next releases a buffer of the pool or exits.
@@ -279,16 +281,21 @@ static inline void bp_pool_config_init(bp_pool_config *cfg)
 /* Largest alignment a pool's own allocation honours (1 GiB). */
 #define BP_POOL_MAX_ALIGN ((size_t)1 << 30)
 
-/* Most idle buffers a pool keeps cached for one thread (each thread that
- * gets or releases a pool's buffers has a small cache of idle ones, so that
- * get and release touch no shared memory).  By default (cache 0) a pool
- * caches min(63, max(8, 4 MiB / size)) buffers per thread: fewer when
- * buffers are big.  A bigger cache makes the get/release of one thread touch
- * shared memory less often; a smaller one keeps less memory idle.  This is
- * the slack of the pool's memory bound: without max_buffers,
- * allocs - (buffers freed by trim) <= peak_in_use + threads * cache;
- * with max_buffers, the pool takes idle buffers from other threads' caches
- * before it returns EAGAIN or waits. */
+/* Most idle buffers a pool keeps in one thread's cache.  A thread that
+ * gets from a pool keeps there the buffers it releases, so that its gets
+ * and releases touch no shared memory; a thread that only releases (a
+ * pipeline's consumer) passes them on at once, to its ring, from which the
+ * threads that get take them (up to 16 at a time, at most 64 KiB of them).
+ * By default (cache 0) a pool caches min(63, max(8, 4 MiB / size))
+ * buffers per thread: fewer when buffers are big.  A bigger cache makes a
+ * thread's gets and releases touch shared memory less often; a smaller one
+ * keeps less memory idle.  A get allocates only when no ring and no shared
+ * store holds an idle buffer, so the pool's memory bound is: without
+ * max_buffers, allocs - (buffers freed by trim) <= peak_in_use + the
+ * buffers in the caches of threads that get (at most cache each); with
+ * max_buffers, the first get that meets the cap makes the pool stop
+ * caching in threads' caches, so that a get at the cap finds every idle
+ * buffer without waiting for another thread. */
 #define BP_POOL_CACHE_MAX 63
 
 /* Checks a config without making a pool: 0 when bp_pool_new() would accept

@@ -4,7 +4,8 @@
 lib_LTLIBRARIES += lib/libbufpool.la
 include_HEADERS += lib/bufpool.h
 LIB_INTERNAL_HDRS = lib/atomic.h lib/tagstack.h lib/platform.h lib/waitq.h \
-	lib/slots.h lib/depot.h lib/tcache.h lib/stats.h lib/pool.h lib/buffer.h
+	lib/slots.h lib/depot.h lib/ring.h lib/tcache.h lib/stats.h lib/pool.h \
+	lib/buffer.h
 noinst_HEADERS += $(LIB_INTERNAL_HDRS)
 lib_libbufpool_la_SOURCES = lib/platform.c lib/waitq.c lib/slots.c \
 	lib/depot.c lib/tcache.c lib/stats.c lib/pool.c lib/buffer.c

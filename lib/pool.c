@@ -1,25 +1,29 @@
 /* pool.c - the buffer pool: the policy on top of its parts.
  *
  * A pool's buffers live in slots (slots.h).  Idle ones wait in a cache per
- * (thread, pool) (tcache.h) or in the depot shared by all threads (depot.h).
- *   get:     this thread's cache; else a chain from the depot (the rest
- *            fills the cache); else, at max_buffers only, the other
- *            threads' caches (tc_collect); else a new buffer; else EAGAIN,
- *            or wait (waitq.h) in bp_pool_get_timeout.
- *   release: this thread's cache; a full cache first moves its oldest half
- *            to the depot; without a usable cache, the depot.
- *   trim:    take from the depot, then the caches, only what it frees.
+ * (thread, pool) (tcache.h): its items, private to the thread, and its
+ * ring (ring.h), which any thread claims from; or in the depot shared by
+ * all threads (depot.h).
+ *   get:     this thread's items; else claim from its ring, the ring it
+ *            last claimed from, take a chain from the depot, claim from
+ *            any ring; else, at max_buffers, once, make the pool shared
+ *            and look again; else a new buffer; else EAGAIN, or wait
+ *            (waitq.h) in bp_pool_get_timeout.
+ *   release: this thread's items while it also gets (cap_open), else its
+ *            ring; without a usable cache, the depot.
+ *   trim:    the depot, then the rings, then the items, only what it frees.
  *   uninit:  collect the caches and the depot, close them, free it all.
  * Invariants (exact at rest; stats.h says how they are read under way):
  *   refs_buffers(refs) == allocated + 1 (the handle) + allocations under way
- *   allocated == in_use + sum(cache n) + depot count + in transit
+ *   allocated == in_use + sum(items n + ring count) + depot + in transit
  *   max_buffers > 0  =>  refs_buffers(refs) - 1 <= max_buffers, always
- *   allocated <= peak_in_use + threads * cache_max   (without trim)
- * The fast paths (bp_pool_get below, pool_release in pool.h) are a cache
- * pop and push without a call, a fence or an atomic read-modify-write, for
- * pools without per-buffer work (ZERO, POISON, reset) where the heavy
- * barrier works (tcache.h: their gates stay closed otherwise); everything
- * else takes the general path, which does the same through tc_enter.
+ *   shared  =>  every cache's cap_open == 0 (no idle buffer in items)
+ *   a get allocates only when the rings and the depot looked empty
+ * The fast paths (bp_pool_get below, pool_release in pool.h) are a pop
+ * and push of the items without a call, a fence or an atomic
+ * read-modify-write, where the gates are open (tcache.h); everything else
+ * takes the general path, which does the same through tc_enter.  A get
+ * writes nothing to the slot: an idle buffer's ref is ready as it is.
  * Lifetime: bp_pool_uninit closes the caches and the depot, frees what was
  * idle and drops the handle; a later release finds its cache or the depot
  * closed and frees its buffer itself; whoever drops refs to 0 destroys the
@@ -35,6 +39,20 @@
 #include <string.h>
 
 _Static_assert(BP_POOL_CACHE_MAX == CACHE_MAX, "one cache size");
+
+/* The count an idle buffer keeps: 1, ready for the next get, which then
+ * writes nothing; 0 in debug builds, so that bp_dup catches a use after
+ * release (buffer.c), and a get sets it. */
+#ifdef BP_DEBUG
+#  define IDLE_REFCOUNT 0u
+#else
+#  define IDLE_REFCOUNT 1u
+#endif
+
+/* Most buffers one claim takes from a ring, and at most this many bytes
+ * of them (claim_size). */
+#define CLAIM_MAX   16
+#define CLAIM_BYTES ((size_t)64 << 10)
 
 /* ---- a buffer's data ------------------------------------------------------- */
 
@@ -78,6 +96,11 @@ static int data_fill(bp_pool *p, struct slot *sl)
             return -ENOMEM;
         sl->buf.data = sl->mem;
     }
+    /* An idle buffer is always ready to hand out as it is: one reference,
+     * the whole buffer (pool_release restores it). */
+    sl->buf.self.data = sl->buf.data;
+    sl->buf.self.size = p->size;
+    at_store_relaxed(&sl->buf.refcount, IDLE_REFCOUNT);
     return 0;
 }
 
@@ -150,16 +173,18 @@ BPI_NOINLINE static bp_ref *hand_out_flags(const bp_pool *p, bp_buffer *b)
     return &b->self;
 }
 
-/* Hands out a buffer of a pool without BP_POOL_ZERO or BP_POOL_POISON. */
+/* Hands out a buffer of a pool without BP_POOL_ZERO or BP_POOL_POISON.
+ * It writes nothing: an idle buffer's ref is ready (data_fill,
+ * pool_release, bpi_pool_release), so that in a pipeline the lines of a
+ * slot are written by the releasing thread only, if at all. */
 static inline bp_ref *hand_out_plain(struct slot *sl)
 {
     bp_buffer *b = &sl->buf;
     BPI_ASSERT(b->data != NULL && b->self.buffer == b);
-    /* Relaxed: the slot became ours through an acquire pop, the handshake,
-     * or allocation. */
-    at_store_relaxed(&b->refcount, 1);
-    b->self.data = b->data;
-    b->self.size = b->size;
+    BPI_ASSERT(at_load_relaxed(&b->refcount) == IDLE_REFCOUNT);
+    BPI_ASSERT(b->self.data == b->data && b->self.size == b->size);
+    if (IDLE_REFCOUNT != 1)
+        at_store_relaxed(&b->refcount, 1);
     return &b->self;
 }
 
@@ -214,7 +239,7 @@ static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
     }
     stats_count(&p->stats.allocs);
     stats_count(&p->stats.get_allocs);
-    peak_check(&p->stats, tc);
+    peak_check(&p->stats, tc, NULL);
     return hand_out(p, sl);
 undo:
     /* Cannot reach zero: the handle holds a reference. */
@@ -224,8 +249,31 @@ undo:
     return NULL;
 }
 
-/* Hands out the first slot of a chain and caches the rest (or gives it to
- * the depot when the cache is not available or not empty). */
+/* Owner, in the section: puts a chain into its items (up to cap_open),
+ * then its ring, then the depot; returns its length. */
+static size_t cache_fill(bp_pool *p, struct tcache *tc, uint32_t first)
+{
+    size_t placed = 0;
+    uint64_t np = at_load_relaxed(&tc->np);
+    unsigned n = np & NP_N;
+    for (; first != NIL && n < tc->cap_open; placed++, n++) {
+        tc->items[n] = slot_at(&p->slots, first);
+        first = chain_next(&p->slots, first);
+    }
+    tc_set_n(tc, n);
+    struct ring *r = first != NIL ? tc_ring(tc) : NULL;
+    for (; first != NIL && r; placed++) {
+        uint32_t next = chain_next(&p->slots, first);
+        if (!ring_push(r, slot_at(&p->slots, first)))
+            break;
+        first = next;
+    }
+    return placed + depot_put_chain(&p->depot, first);
+}
+
+/* Hands out the first slot of a chain and keeps the rest near this thread
+ * (cache_fill), or gives it to the depot when the cache is not
+ * available. */
 static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
 {
     struct slot *sl = slot_at(&p->slots, first);
@@ -233,12 +281,7 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
     size_t placed = 0;
     if (rest != NIL) {
         if (tc && tc_enter(tc)) {
-            if (tc_n(tc) == 0) {
-                uint32_t over = tc_fill(tc, rest);
-                placed = tc_n(tc) + depot_put_chain(&p->depot, over);
-            } else {
-                placed = depot_put_chain(&p->depot, rest);
-            }
+            placed = cache_fill(p, tc, rest);
             tc_leave(tc);
         } else {
             placed = depot_put_chain(&p->depot, rest);
@@ -246,37 +289,127 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
     }
     depot_transit_end(&p->depot, placed + 1);   /* rest idle again, sl out */
     stats_count(&p->stats.slow_reuses);
-    peak_check(&p->stats, tc);
+    peak_check(&p->stats, tc, NULL);
     return hand_out(p, sl);
 }
 
-/* Whether to collect other threads' caches before allocating: only at the
- * cap (DESIGN.md: a collect costs a heavy barrier; below the cap the
- * documented slack allows allocating instead). */
-static bool should_collect(bp_pool *p)
+/* Takes the oldest idle buffers of ring r: returns one, and puts up to
+ * claim_max - 1 more into tc's items (the owner, in its section; with tc
+ * NULL just one).  Counts the get as a reuse.  *due: r when the claim
+ * spent r's credit (a peak check is due). */
+static struct slot *claim(bp_pool *p, struct tcache *tc, struct ring *r,
+                          struct ring **due)
 {
-    /* Relaxed: an estimate; get_new's reservation decides. */
+    unsigned k = 1;
+    if (tc) {
+        unsigned n = tc_n(tc);
+        unsigned room = tc->cap_open > n ? tc->cap_open - n : 0;
+        k = room + 1 < p->caches.claim_max ? room + 1 : p->caches.claim_max;
+    }
+    struct slot *got[CLAIM_MAX];
+    uint64_t left;
+    unsigned m = ring_claim(r, got, k, tc ? &tc->xin : NULL,
+                            tc ? &tc->xout : NULL, &left);
+    if (!m)
+        return NULL;
+    if (tc) {
+        /* One store: the extras above n, and the get counted. */
+        uint64_t np = at_load_relaxed(&tc->np);
+        for (unsigned i = 1; i < m; i++)
+            tc->items[(np & NP_N) + i - 1] = got[i];
+        BPI_ASSERT((np & NP_N) + m - 1 <= p->caches.cache_max);
+        at_store_relaxed(&tc->np, np + (m - 1) + NP_POP);
+        if (m > 1)
+            at_store_relaxed(&tc->xout, at_load_relaxed(&tc->xout) + m - 1);
+    } else {
+        stats_count(&p->stats.slow_reuses);
+    }
+    if ((int64_t)left < at_load_relaxed(&r->lw))
+        *due = r;
+    return got[0];
+}
+
+/* Claims from the first non-empty ring of another cache (or one whose
+ * thread exited), and remembers it as tc->src. */
+static struct slot *steal(bp_pool *p, struct tcache *tc, struct ring **due)
+{
+    struct ring *own = tc ? at_load_relaxed(&tc->ring) : NULL;
+    TC_FOR_EACH(&p->caches, t) {
+        struct ring *r = at_load_acquire(&t->ring);
+        if (!r || r == own || !ring_count(r))
+            continue;
+        struct slot *sl;
+        if (tc && tc_enter(tc)) {
+            sl = claim(p, tc, r, due);
+            if (sl)
+                tc->src = r;
+            tc_leave(tc);
+        } else {
+            sl = claim(p, NULL, r, due);
+        }
+        if (sl)
+            return sl;
+    }
+    return NULL;
+}
+
+/* Whether the pool is at max_buffers.  Relaxed: an estimate; get_new's
+ * reservation decides. */
+static bool at_cap(bp_pool *p)
+{
     return p->max && refs_buffers(at_load_relaxed(&p->refs)) - 1 >= p->max;
 }
 
-/* The cache is empty (or unavailable): the depot, else (at the cap) the
- * other caches, else a new buffer.  At the cap while a trim holds idle
- * buffers (to free some, to put the others back), it waits for the trim
- * and tries again, so that a trim never makes a get fail. */
+/* A get met max_buffers: the pool turns shared (tcache.h), once.  One
+ * handshake with every cache (one heavy barrier in the pool's life) takes
+ * what their items hold to the depot and leaves their cap_open 0 and their
+ * gates closed.  Returns whether it did (the caller looks again). */
+static bool enter_shared(bp_pool *p)
+{
+    /* seq_cst: see tc_open_cap. */
+    if (at_xchg_seq_cst(&p->caches.shared, true))
+        return false;
+    size_t n;
+    uint32_t first = tc_collect(&p->caches, false, true, SIZE_MAX, &n);
+    depot_put_chain(&p->depot, first);
+    depot_transit_end(&p->depot, n);
+    return true;
+}
+
+/* This thread's items are empty or unusable: claim from its own ring, then
+ * from the ring it last claimed from; take a chain from the depot; claim
+ * from any ring; else (at the cap, once) make the pool shared and look
+ * again; else a new buffer.  At the cap while a trim holds idle buffers
+ * (to free some, to put the others back), it waits for the trim and tries
+ * again, so that a trim never makes a get fail. */
 static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
 {
     for (;;) {
-        unsigned cnt;
-        uint32_t first = depot_take(&p->depot, &cnt);
-        if (first == NIL && should_collect(p)) {
-            size_t n;
-            first = tc_collect(&p->caches, tc, false, wq_waiting(&p->wq),
-                               SIZE_MAX, &n);
-            if (first == NIL)   /* a cache may have flushed meanwhile */
-                first = depot_take(&p->depot, &cnt);
+        struct slot *sl = NULL;
+        struct ring *due = NULL;
+        if (tc && tc_enter(tc)) {
+            tc_open_cap(tc);
+            struct ring *own = at_load_relaxed(&tc->ring);
+            if (own)
+                sl = claim(p, tc, own, &due);
+            if (!sl && tc->src && tc->src != own)
+                sl = claim(p, tc, tc->src, &due);
+            tc_leave(tc);
         }
-        if (first != NIL)
-            return get_from_chain(p, tc, first);
+        for (bool again = false; !sl; again = true) {
+            unsigned cnt;
+            uint32_t first = depot_take(&p->depot, &cnt);
+            if (first != NIL)
+                return get_from_chain(p, tc, first);
+            sl = steal(p, tc, &due);
+            if (sl || again || !at_cap(p) || !enter_shared(p))
+                break;
+        }
+        if (sl) {
+            if (due)
+                peak_check(&p->stats, NULL, due);
+            return hand_out(p, sl);
+        }
         bp_ref *r = get_new(p, tc, err);
         /* seq_cst: pairs with the trim's announcement (bp_pool_trim). */
         if (r || *err != AT_CAP || !at_load_seq_cst(&p->depot.trims))
@@ -301,7 +434,7 @@ static struct slot *cache_pop(bp_pool *p, struct tcache *tc)
     bool check = (int64_t)(np & NP_N) <= at_load_relaxed(&tc->lw);
     tc_leave(tc);
     if (check)
-        peak_check(&p->stats, tc);
+        peak_check(&p->stats, tc, NULL);
     return sl;
 }
 
@@ -406,34 +539,110 @@ int bp_pool_set_flushing(bp_pool *pool, int on)
 
 /* ---- release --------------------------------------------------------------- */
 
-/* Pushes onto this thread's cache; false when it cannot be used. */
-static bool cache_push(bp_pool *p, struct tcache *tc, struct slot *sl)
+/* Owner, in the section: puts sl on its ring; when the ring is full, its
+ * oldest go to the depot first (keeping their credit).  false when no ring
+ * can be made (out of memory). */
+static bool ring_put(bp_pool *p, struct tcache *tc, struct slot *sl)
 {
-    if (!tc_enter(tc))
+    struct ring *r = tc_ring(tc);
+    if (!r)
         return false;
-    if (tc_n(tc) >= p->caches.cache_max)
-        tc_flush(tc, p->caches.cache_max / 2 + 1);
-    tc_put(tc, sl, at_load_relaxed(&tc->np));
-    /* Inside the section the pool cannot go away.  Relaxed: a waiter not
-     * seen here collects this cache after announcing itself. */
-    if (wq_waiting_relaxed(&p->wq))
-        wq_wake(&p->wq);
-    tc_leave(tc);
+    while (!ring_push(r, sl)) {
+        struct slot *got[DEPOT_CHAIN_MAX];
+        uint64_t left;
+        /* In transit before they leave: at most DEPOT_CHAIN_MAX. */
+        depot_transit_begin(&p->depot, DEPOT_CHAIN_MAX);
+        unsigned m = ring_claim(r, got, DEPOT_CHAIN_MAX, NULL, NULL, &left);
+        for (unsigned i = 0; i < m; i++)
+            chain_link(got[i], i + 1 < m ? got[i + 1]->idx : NIL);
+        if (m) {
+            at_fetch_sub_relaxed(&r->lw, (int64_t)m);
+            bool put = depot_put(&p->depot, got[0]->idx, m);
+            BPI_ASSERT(put);   /* in the section: the depot is open */
+            (void)put;
+        }
+        depot_transit_end(&p->depot, DEPOT_CHAIN_MAX);
+    }
     return true;
+}
+
+/* Owner, in the section: moves the k oldest of its items to its ring (or,
+ * without one, to the depot).  The credit moves with them (stats.h). */
+static void items_to_ring(bp_pool *p, struct tcache *tc, unsigned k)
+{
+    unsigned n = tc_n(tc), i = 0;
+    if (k > n)
+        k = n;
+    /* Pushed first, taken out of items after: never missed by stats. */
+    for (; i < k; i++)
+        if (!ring_put(p, tc, tc->items[i]))
+            break;
+    if (i) {
+        tc_set_n(tc, 0);   /* see tc_flush: n 0 while the rest moves */
+        memmove(tc->items, tc->items + i, (n - i) * sizeof(tc->items[0]));
+        tc_set_n(tc, n - i);
+        tc_set_lw(tc, at_load_relaxed(&tc->lw) - i);
+        at_fetch_add_relaxed(&at_load_relaxed(&tc->ring)->lw, (int64_t)i);
+    }
+    if (i < k)
+        tc_flush(tc, k - i);
+}
+
+/* Owner, in the section (where the pool cannot go away): caches a
+ * released slot in its items while they have room (up to cap_open), else
+ * in its ring. */
+static void cache_put(bp_pool *p, struct tcache *tc, struct slot *sl)
+{
+    unsigned n = tc_n(tc);
+    if (n >= tc->cap_open && tc->cap_open) {
+        /* The items are full.  A thread that got nothing since it last
+         * overflowed only releases: it caches nothing from now on, so that
+         * its releases reach the getters through its ring instead of lying
+         * idle here.  Otherwise the older half moves to the ring. */
+        uint64_t pops = tc_pops(tc);
+        bool getter = pops != tc->pops_seen;
+        tc->pops_seen = pops;
+        if (!getter)
+            tc_close_cap(tc);
+        items_to_ring(p, tc, getter ? n / 2 + 1 : n);
+        n = tc_n(tc);
+    }
+    if (n < tc->cap_open) {
+        tc_put(tc, sl, at_load_relaxed(&tc->np));
+        return;
+    }
+    if (!ring_put(p, tc, sl)) {
+        chain_link(sl, NIL);
+        bool put = depot_put(&p->depot, sl->idx, 1);   /* wakes waiters */
+        BPI_ASSERT(put);
+        (void)put;
+        return;
+    }
+    /* Only a shared pool has waiters.  The fence: our push (a release
+     * store of tail) and the load of waiters in wq_wake must not pass each
+     * other, or a waiter that just looked at the ring would sleep unwoken
+     * (its side: wq_announce). */
+    if (at_load_relaxed(&p->caches.shared)) {
+        at_fence_seq_cst();
+        wq_wake(&p->wq);
+    }
 }
 
 void bpi_release_slow(bp_pool *p, bp_buffer *b)
 {
     struct slot *sl = slot_of(b);
     BPI_ASSERT(b->pool == p && sl == slot_at(&p->slots, sl->idx));
-    BPI_ASSERT(at_load_relaxed(&b->refcount) <= 1);
+    BPI_ASSERT(at_load_relaxed(&b->refcount) == IDLE_REFCOUNT);
     if (p->reset)
         p->reset(p->opaque, sl->buf.data, p->size);
     data_poison(p, sl);
     struct tcache *tc = tc_lookup(&p->caches);
     if (tc) {
-        if (cache_push(p, tc, sl))
+        if (tc_enter(tc)) {
+            cache_put(p, tc, sl);
+            tc_leave(tc);
             return;
+        }
         /* Acquire: after REQ_CLOSED, free the buffer ourselves; after
          * REQ_ORPHAN, also those uninit left in our cache. */
         unsigned req = at_load_acquire(&tc->req);
@@ -462,14 +671,11 @@ void bpi_release_slow(bp_pool *p, bp_buffer *b)
     pool_unref(p, REFS_PIN);
 }
 
-void bpi_release_wake(bp_pool *p, struct tcache *tc)
-{
-    wq_wake(&p->wq);
-    tc_leave(tc);
-}
-
 void bpi_pool_release(bp_buffer *b)
 {
+    /* The last reference went through the count: re-arm it for the next
+     * get (relaxed: the buffer is ours alone until a get hands it out). */
+    at_store_relaxed(&b->refcount, IDLE_REFCOUNT);
     pool_release(b->pool, b);
 }
 
@@ -597,6 +803,15 @@ static unsigned cache_size(const bp_pool_config *c, size_t alloc_size)
                                                          : (unsigned)fit;
 }
 
+/* Buffers one claim takes from a ring: the one handed out and those kept
+ * in the claimer's items, hidden from other getters until it uses them, at
+ * most CLAIM_BYTES of them (DESIGN.md, "The hand-off"). */
+static unsigned claim_size(size_t alloc_size)
+{
+    size_t fit = CLAIM_BYTES / alloc_size;
+    return fit >= CLAIM_MAX ? CLAIM_MAX : fit ? (unsigned)fit : 1;
+}
+
 /* A pool from a checked config, with no buffer yet.  NULL when out of
  * memory. */
 static bp_pool *pool_make(const bp_pool_config *cfg)
@@ -625,8 +840,9 @@ static bp_pool *pool_make(const bp_pool_config *cfg)
     slots_init(&p->slots);
     wq_init(&p->wq);
     depot_init(&p->depot, &p->slots, &p->wq);
-    if (tc_pool_init(&p->caches, cache_size(cfg, p->alloc_size), fast,
-                     &p->depot, &pool_hooks) < 0) {
+    if (tc_pool_init(&p->caches, cache_size(cfg, p->alloc_size),
+                     claim_size(p->alloc_size), fast, &p->depot,
+                     &pool_hooks) < 0) {
         free(p);
         return NULL;
     }
@@ -714,9 +930,39 @@ static void chain_free(bp_pool *p, uint32_t first, size_t cnt)
     }
 }
 
-/* Takes from the depot first, then the oldest of the caches, only as many
- * as it frees; what it takes beyond that (the rest of a depot chain) goes
- * straight back.  While it holds buffers, a get at the cap waits for it
+/* Claims up to max idle buffers from the caches' rings into one chain
+ * (the caller's), counted in transit; *count its length.  The rings keep
+ * their credit (stats.h). */
+static uint32_t rings_take(bp_pool *p, size_t max, size_t *count)
+{
+    uint32_t first = NIL;
+    *count = 0;
+    TC_FOR_EACH(&p->caches, t) {
+        struct ring *r = at_load_acquire(&t->ring);
+        while (r && *count < max) {
+            struct slot *got[DEPOT_CHAIN_MAX];
+            uint64_t left;
+            unsigned k = max - *count < DEPOT_CHAIN_MAX ?
+                         (unsigned)(max - *count) : DEPOT_CHAIN_MAX;
+            depot_transit_begin(&p->depot, k);
+            unsigned m = ring_claim(r, got, k, NULL, NULL, &left);
+            depot_transit_end(&p->depot, k - m);
+            if (!m)
+                break;
+            at_fetch_sub_relaxed(&r->lw, (int64_t)m);
+            for (unsigned i = 0; i < m; i++) {
+                chain_link(got[i], first);
+                first = got[i]->idx;
+            }
+            *count += m;
+        }
+    }
+    return first;
+}
+
+/* Takes from the depot first, then the rings, then the oldest of the
+ * caches' items, only as many as it frees; what it takes beyond that (the
+ * rest of a depot chain) goes straight back.  While it holds buffers, a get at the cap waits for it
  * (get_slow), so a trim never makes a get fail. */
 size_t bp_pool_trim(bp_pool *pool, size_t keep_idle)
 {
@@ -741,8 +987,14 @@ size_t bp_pool_trim(bp_pool *pool, size_t keep_idle)
         }
         if (freed < need) {
             size_t n;
-            first = tc_collect(&p->caches, NULL, false, false, need - freed,
-                               &n);
+            first = rings_take(p, need - freed, &n);
+            chain_free(p, first, n);
+            freed += n;
+            moved += n;
+        }
+        if (freed < need) {
+            size_t n;
+            first = tc_collect(&p->caches, false, false, need - freed, &n);
             chain_free(p, first, n);
             freed += n;
             moved += n;
@@ -759,7 +1011,7 @@ size_t bp_pool_trim(bp_pool *pool, size_t keep_idle)
         if (freed)
             wq_wake(&p->wq);
     }
-    peak_check(&p->stats, NULL);
+    peak_check(&p->stats, NULL, NULL);
     return freed;
 }
 
@@ -772,7 +1024,7 @@ void bp_pool_uninit(bp_pool **pool)
     /* No new caches; those made before are in the registry. */
     tc_pool_close(&p->caches);
     size_t total, more;
-    uint32_t all = tc_collect(&p->caches, NULL, true, true, SIZE_MAX, &total);
+    uint32_t all = tc_collect(&p->caches, true, true, SIZE_MAX, &total);
     /* A depot push either lands before the close (and its chain is
      * returned here) or sees the depot closed and frees its chain itself. */
     uint32_t rest = depot_close(&p->depot, &more);

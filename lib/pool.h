@@ -8,8 +8,7 @@
 
 struct bp_pool {
     /* Read-mostly: the caches (first: the fast paths read caches.arr), the
-     * waiters (read by the release fast path, written only when a get
-     * waits), the configuration. */
+     * waiters (written only when a get waits), the configuration. */
     struct tc_pool caches;
     struct waitq   wq;
     size_t         size, alloc_size, align, min, max;
@@ -28,21 +27,27 @@ struct bp_pool {
     struct stats   stats;
 };
 
-/* The general case of a release (reset/poison, no cache yet, cache full or
- * in remote use, pool closed), and the wake of an announced waiter from
- * the fast path (inside the section, where the pool cannot go away; then
- * leaves it). */
+/* The general case of a release (reset/poison, no cache yet, items full,
+ * the owner only releases, cache in remote use, pool shared or closed). */
 BPI_HIDDEN void bpi_release_slow(bp_pool *p, bp_buffer *b);
-BPI_HIDDEN void bpi_release_wake(bp_pool *p, struct tcache *tc);
 
 /* Returns a pool buffer whose last reference was dropped. */
 BPI_HIDDEN void bpi_pool_release(bp_buffer *b);
 
 /* Gives b back to its pool p.  It calls nothing but tail calls, so neither
  * it nor bp_unref needs a stack frame.  The cap gate is closed where the
- * fast part may not run (tcache.h): then it goes on to bpi_release_slow. */
+ * fast part may not run (tcache.h): then it goes on to bpi_release_slow.
+ * No waiter check: only a shared pool has waiters, and its gates are
+ * closed. */
 static inline void pool_release(bp_pool *p, bp_buffer *b)
 {
+    /* An idle buffer is ready to hand out as it is (pool.c, hand_out):
+     * the whole buffer.  Compared first, so that a release writes no line
+     * of the slot unless its holder narrowed the ref. */
+    if (bpi_unlikely(b->self.data != b->data || b->self.size != b->size)) {
+        b->self.data = b->data;
+        b->self.size = b->size;
+    }
     struct tcache *tc = tc_mine(&p->caches);
     tc_begin(tc, TC_FAST_LIGHT);
     /* The cap is the Dekker load, like the floor in bp_pool_get: seq_cst,
@@ -55,10 +60,6 @@ static inline void pool_release(bp_pool *p, bp_buffer *b)
         return;
     }
     tc_put(tc, slot_of(b), np);
-    if (bpi_unlikely(wq_waiting_relaxed(&p->wq))) {
-        bpi_release_wake(p, tc);
-        return;
-    }
     tc_leave(tc);
 }
 

@@ -25,16 +25,23 @@ void stats_init(struct stats *st, struct depot *depot, struct tc_pool *caches)
 static int64_t idle_now(const struct stats *st)
 {
     /* A chain in transit may be missed by both the place it left and the
-     * place it reaches; reading the total that left transit first and the
-     * total that entered it last counts every chain that was in transit at
+     * place it reaches; reading the totals that left transit first and the
+     * totals that entered it last counts every chain that was in transit at
      * any time during the read, so idle is never under-counted by a move
-     * (and in_use never over-counted). */
+     * (and in_use never over-counted).  The depot's totals count remote
+     * moves, each cache's (xin, xout) its owner's claims. */
     struct depot *d = st->depot;
     uint64_t out = at_load_relaxed(&d->transit_out);
-    int64_t idle = at_load_relaxed(&d->count);
     TC_FOR_EACH(st->caches, tc)
-        idle += tc_n(tc);
+        out += at_load_relaxed(&tc->xout);
+    int64_t idle = at_load_relaxed(&d->count);
+    TC_FOR_EACH(st->caches, tc) {
+        struct ring *r = at_load_acquire(&tc->ring);
+        idle += tc_n(tc) + (r ? (int64_t)ring_count(r) : 0);
+    }
     uint64_t in = at_load_relaxed(&d->transit_in);
+    TC_FOR_EACH(st->caches, tc)
+        in += at_load_relaxed(&tc->xin);
     return idle + (int64_t)(in - out);
 }
 
@@ -80,11 +87,19 @@ static int64_t tc_credit(struct tcache *tc)
     return c > 0 ? c : 0;
 }
 
-/* A check destroys any excess credit held by other caches (there is excess
- * exactly when in_use grew), moves half of what is left to s, and touches
- * other caches only then, so a thread that releases what it gets (the
- * common case) never checks again. */
-void peak_check(struct stats *st, struct tcache *s)
+/* The same for what claims may take from a ring. */
+static int64_t ring_credit(struct ring *r)
+{
+    int64_t c = (int64_t)ring_count(r) - at_load_relaxed(&r->lw);
+    return c > 0 ? c : 0;
+}
+
+/* A check destroys any excess credit held by the other holders (there is
+ * excess exactly when in_use grew), moves half of what is left to the one
+ * that ran out (s, or the ring sr), and touches the others only then, so a
+ * thread that releases what it gets (the common case) never checks again,
+ * and neither does a producer that claims from its consumer's ring. */
+void peak_check(struct stats *st, struct tcache *s, struct ring *sr)
 {
     int64_t in_use = in_use_now(st);
     size_t peak = at_load_relaxed(&st->peak);
@@ -96,11 +111,15 @@ void peak_check(struct stats *st, struct tcache *s)
     if ((size_t)in_use > peak)
         peak = (size_t)in_use;
     int64_t budget = (int64_t)peak - in_use, others = 0;
-    TC_FOR_EACH(st->caches, t)
+    TC_FOR_EACH(st->caches, t) {
+        struct ring *r = at_load_acquire(&t->ring);
         if (t != s)
             others += tc_credit(t);
+        if (r && r != sr)
+            others += ring_credit(r);
+    }
     int64_t excess = others > budget ? others - budget : 0;
-    int64_t move = s ? (others - excess) / 2 : 0;
+    int64_t move = s || sr ? (others - excess) / 2 : 0;
     int64_t take = excess + move;
     TC_FOR_EACH(st->caches, t) {
         if (take <= 0)
@@ -112,11 +131,20 @@ void peak_check(struct stats *st, struct tcache *s)
             tc_set_lw(t, at_load_relaxed(&t->lw) + c);
             take -= c;
         }
+        struct ring *r = at_load_acquire(&t->ring);
+        c = r && r != sr ? ring_credit(r) : 0;
+        if (c > take)
+            c = take;
+        if (c > 0) {
+            at_fetch_add_relaxed(&r->lw, c);
+            take -= c;
+        }
     }
-    if (s) {
-        int64_t give = (budget > others ? budget - others : 0) + move;
+    int64_t give = (budget > others ? budget - others : 0) + move;
+    if (s)
         tc_set_lw(s, (int64_t)tc_n(s) - give);
-    }
+    else if (sr)
+        at_store_relaxed(&sr->lw, (int64_t)ring_count(sr) - give);
 }
 
 int stats_get(const struct stats *st, bp_pool_stats *out)

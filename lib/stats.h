@@ -3,17 +3,20 @@
  *
  *   buffers = allocs - freed    (never a buffer whose allocation is under
  *                                way: in_use <= peak_in_use <= allocs)
- *   idle    = min(buffers, depot count + sum(cache n) + in transit)
+ *   idle    = min(buffers, depot count + sum(cache n + ring count)
+ *                          + in transit)
  *   in_use  = buffers - idle
  *   gets    = reuses + allocs made by gets + failures
  *
- * The peak without a global counter: each cache has a mark lw, and its
- * credit n - lw is how many pops it may do without a check.  Pushes add
- * credit to the pusher's cache, pops spend it, so in_use + sum(credits)
- * stays constant between checks; peak_check keeps that sum at most
- * peak - in_use, so in_use cannot pass the peak unseen.  A cache that
- * spends its credit runs peak_check (the get fast path's floor is
- * max(lw, 0), which tests "not empty" and "no check due" at once).
+ * The peak without a global counter: each cache's items and each ring
+ * have a mark lw, and their credit (n or count) - lw is how many buffers
+ * may leave them without a check.  Releases add credit where they put the
+ * buffer, gets spend it where they take it from (a pop, a claim), moves
+ * between holders carry it along, so in_use + sum(credits) stays constant
+ * between checks; peak_check keeps that sum at most peak - in_use, so
+ * in_use cannot pass the peak unseen.  A holder that spends its credit
+ * runs peak_check (the get fast path's floor is max(lw, 0), which tests
+ * "not empty" and "no check due" at once).
  * Relaxed throughout: exact when operations do not overlap; within the
  * operations in flight otherwise.  Internal. */
 #ifndef BUFPOOL_STATS_H
@@ -53,9 +56,11 @@ static inline void stats_count(_Atomic uint64_t *counter)
     at_fetch_add_relaxed(counter, 1);
 }
 
-/* Recomputes in_use, raises the peak, and rebalances the caches' credits
- * (see above).  s: the cache whose credit ran out, NULL for none. */
-BPI_HIDDEN void peak_check(struct stats *st, struct tcache *s);
+/* Recomputes in_use, raises the peak, and rebalances the credits (see
+ * above).  s: the cache whose items' credit ran out, or sr: the ring whose
+ * credit ran out, NULL for none. */
+BPI_HIDDEN void peak_check(struct stats *st, struct tcache *s,
+                           struct ring *sr);
 
 /* Idle buffers now (as in bp_pool_get_stats). */
 BPI_HIDDEN size_t stats_idle(const struct stats *st);

@@ -55,11 +55,13 @@ void tc_init_once(void)
     pthread_once(&once, init);
 }
 
-int tc_pool_init(struct tc_pool *tp, unsigned cache_max, bool fast,
-                 struct depot *depot, const struct tc_hooks *hooks)
+int tc_pool_init(struct tc_pool *tp, unsigned cache_max, unsigned claim_max,
+                 bool fast, struct depot *depot, const struct tc_hooks *hooks)
 {
     tp->cache_max = cache_max;
+    tp->claim_max = claim_max;
     tp->fast = (at_load_relaxed(&bpi_light) || !TC_FAST_LIGHT) && fast;
+    atomic_init(&tp->shared, false);
     tp->closed = false;
     atomic_init(&tp->flushing, 0);
     tp->hooks = hooks;
@@ -88,8 +90,11 @@ int tc_pool_init(struct tc_pool *tp, unsigned cache_max, bool fast,
 size_t tc_pool_bytes(struct tc_pool *tp, size_t *count)
 {
     size_t n = 0, bytes = 0;
-    TC_FOR_EACH(tp, tc)
+    TC_FOR_EACH(tp, tc) {
         n++;
+        if (at_load_acquire(&tc->ring))
+            bytes += sizeof(struct ring);
+    }
     /* The heap copies of the array change under the lock. */
     pthread_mutex_lock(&lock);
     for (struct tc_array *a = tp->heap; a; a = a->older)
@@ -119,6 +124,7 @@ void tc_pool_fini(struct tc_pool *tp)
     struct tcache *tc = at_load_acquire(&tp->registry), *next;
     for (; tc; tc = next) {
         next = tc->pnext;
+        free(at_load_relaxed(&tc->ring));
         free(tc);
     }
     for (struct tc_array *a = tp->heap, *older; a; a = older) {
@@ -138,20 +144,28 @@ static void tc_block(struct tcache *tc)
     at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
 }
 
-/* Opens them again, before req is cleared, as far as they may be: for a
- * pool with fast paths, unless they would be light sections that the
+/* Whether tc's gates may open: the pool's fast paths run (they may, and
+ * the pool is not shared), and they would not be light sections that the
  * handshake can no longer exclude (fenced mode; fenced is read after the
- * owner's last leave, so a cache acknowledged meanwhile stays closed); the
- * floor only while the pool is not flushing.  Release: our changes to
- * items and n happen-before the owner's next fast path, which loads the
- * gate with acquire. */
+ * owner's last leave, so a cache acknowledged meanwhile stays closed). */
+static bool gates_open_ok(struct tcache *tc)
+{
+    struct tc_pool *tp = tc->pool;
+    return tp->fast && !at_load_relaxed(&tp->shared) &&
+           (!TC_FAST_LIGHT || (at_load_relaxed(&bpi_light) &&
+                               !at_load_relaxed(&tc->fenced)));
+}
+
+/* Opens them again, before req is cleared, as far as they may be: the cap
+ * to cap_open, the floor only while the pool is not flushing.  Release:
+ * our changes to items and n happen-before the owner's next fast path,
+ * which loads the gate with acquire. */
 static void tc_unblock(struct tcache *tc)
 {
     struct tc_pool *tp = tc->pool;
-    if (!tp->fast || (TC_FAST_LIGHT && (!at_load_relaxed(&bpi_light) ||
-                                        at_load_relaxed(&tc->fenced))))
+    if (!gates_open_ok(tc))
         return;
-    at_store_release(&tc->cap, tp->cache_max);
+    at_store_release(&tc->cap, tc->cap_open);
     /* seq_cst: pairs with tc_pool_set_flushing's store. */
     if (!at_load_seq_cst(&tp->flushing))
         at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
@@ -199,7 +213,14 @@ void tc_fence_ack(struct tcache *tc)
      * paths, whose sections are light, find the gates closed. */
     if (TC_FAST_LIGHT)
         tc_block(tc);
-    at_store_release(&tc->fenced, 1);
+    /* seq_cst, and the load of shared: against enter_shared's "shared,
+     * then (tc_collect) load fenced": either it takes this cache, or we
+     * see shared here and do what it would have done. */
+    at_store_seq_cst(&tc->fenced, 1);
+    if (at_load_seq_cst(&tc->pool->shared)) {
+        tc_flush(tc, tc_n(tc));
+        tc->cap_open = 0;
+    }
 }
 
 /* The heavy barrier failed: fenced mode for good.  Closes every gate of
@@ -243,6 +264,31 @@ void tc_flush(struct tcache *tc, unsigned k)
     depot_transit_end(d, k);
 }
 
+/* Claims everything in r onto the chain first; adds to *count.  transit:
+ * counted in transit there until the caller places them (NULL: the pool
+ * is closed and they are freed).  Other claimers may race; the owner may
+ * push more meanwhile only when it could not be excluded (REQ_ORPHAN: it
+ * takes those itself). */
+static uint32_t ring_drain(struct ring *r, struct depot *transit,
+                           uint32_t first, size_t *count)
+{
+    if (!r)
+        return first;
+    struct slot *got[CACHE_MAX];
+    uint64_t left;
+    unsigned m;
+    while ((m = ring_claim(r, got, CACHE_MAX, NULL, NULL, &left)) > 0) {
+        if (transit)
+            depot_transit_begin(transit, m);
+        for (unsigned i = 0; i < m; i++) {
+            chain_link(got[i], first);
+            first = got[i]->idx;
+        }
+        *count += m;
+    }
+    return first;
+}
+
 uint32_t tc_orphan_take(struct tcache *tc, size_t *count)
 {
     unsigned n = tc_n(tc);
@@ -252,22 +298,52 @@ uint32_t tc_orphan_take(struct tcache *tc, size_t *count)
         first = tc->items[i]->idx;
     }
     tc_set_n(tc, 0);
-    at_store_relaxed(&tc->req, REQ_CLOSED);
     *count = n;
+    first = ring_drain(at_load_acquire(&tc->ring), NULL, first, count);
+    at_store_relaxed(&tc->req, REQ_CLOSED);
     return first;
 }
 
-uint32_t tc_fill(struct tcache *tc, uint32_t first)
+void tc_open_cap(struct tcache *tc)
 {
-    BPI_ASSERT(tc_n(tc) == 0);
-    struct slots *s = tc->pool->depot->slots;
-    unsigned n = 0, max = tc->pool->cache_max;
-    while (first != NIL && n < max) {
-        tc->items[n++] = slot_at(s, first);
-        first = chain_next(s, first);
+    struct tc_pool *tp = tc->pool;
+    /* seq_cst: against enter_shared's "shared, then collect": either it
+     * collects this cache after we leave, or we see shared here. */
+    if (tc->cap_open || !tp->cache_max || at_load_seq_cst(&tp->shared))
+        return;
+    tc->cap_open = tp->cache_max;
+    tc->pops_seen = tc_pops(tc);
+    if (!gates_open_ok(tc))
+        return;
+    /* The gate, with a seq_cst store, closed again if a remote request
+     * came meanwhile: a remote stores req, then closes the gate, both
+     * seq_cst, so either we see its req here or its close comes after our
+     * open; the gate stays closed while it works (tc_unblock reopens it to
+     * cap_open, read after we left).  The same against tc_go_fenced's
+     * "bpi_light 0, then close every gate". */
+    at_store_seq_cst(&tc->cap, tc->cap_open);
+    if (at_load_seq_cst(&tc->req) != REQ_NONE ||
+        (TC_FAST_LIGHT && !at_load_seq_cst(&bpi_light)))
+        at_store_seq_cst(&tc->cap, 0);
+}
+
+void tc_close_cap(struct tcache *tc)
+{
+    tc->cap_open = 0;
+    /* Relaxed: closing is always safe. */
+    at_store_relaxed(&tc->cap, 0);
+}
+
+struct ring *tc_ring(struct tcache *tc)
+{
+    /* Relaxed: only the owner stores it. */
+    struct ring *r = at_load_relaxed(&tc->ring);
+    if (!r && (r = bpi_aligned_alloc(alignof(struct ring), sizeof(*r)))) {
+        memset(r, 0, sizeof(*r));
+        /* Release: claimers load it with acquire. */
+        at_store_release(&tc->ring, r);
     }
-    tc_set_n(tc, n);
-    return first;
+    return r;
 }
 
 /* ---- this thread's caches ---------------------------------------------------- */
@@ -390,6 +466,10 @@ static void thread_exit(void *unused)
             bpi_yield();
         }
         tc_flush(tc, CACHE_MAX);
+        /* The next thread with this number starts afresh: caching nothing
+         * until it gets (its ring keeps what it holds, for any getter). */
+        tc_close_cap(tc);
+        tc->src = NULL;
         tc_leave(tc);
     next:;
     }
@@ -435,6 +515,8 @@ static void fork_child(void)
         TC_FOR_EACH(tp, tc) {
             at_store_relaxed(&tc->busy, 0);
             at_store_relaxed(&tc->rbusy, 0);
+            /* Buffers a vanished thread was claiming stay in use. */
+            at_store_relaxed(&tc->xout, at_load_relaxed(&tc->xin));
             if (at_load_relaxed(&tc->req) == REQ_BUSY) {
                 tc_unblock(tc);
                 at_store_relaxed(&tc->req, REQ_NONE);
@@ -453,10 +535,12 @@ static struct tcache *cache_new(struct tc_pool *tp)
     if (!tc)
         return NULL;
     memset(tc, 0, sizeof(*tc));
+    /* The gates closed and cap_open 0: a thread caches a pool's buffers in
+     * items only once it gets from the pool (tc_open_cap).  Its sections
+     * are fenced from the start in fenced mode, and under TSan, whose fast
+     * paths are seq_cst. */
     atomic_init(&tc->cap, 0);
     atomic_init(&tc->floor, FLOOR_CLOSED);
-    /* Its sections are fenced from the start in fenced mode, and under
-     * TSan, whose fast paths are seq_cst. */
     atomic_init(&tc->fenced, !at_load_relaxed(&bpi_light) || !TC_FAST_LIGHT);
     tc->pool = tp;
     struct tcache *head = at_load_relaxed(&tp->registry);
@@ -494,8 +578,8 @@ struct tcache *tc_lookup_slow(struct tc_pool *tp)
 
 /* ---- the remote side ----------------------------------------------------------- */
 
-uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
-                    bool all, size_t max, size_t *count)
+uint32_t tc_collect(struct tc_pool *tp, bool close, bool all, size_t max,
+                    size_t *count)
 {
     struct tcache *sel = NULL;
     size_t promised = 0;
@@ -506,16 +590,13 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
     /* 1. Claim the caches and post the request. */
     for (struct tcache *tc = at_load_seq_cst(&tp->registry);
          tc && promised < max; tc = tc->pnext) {
-        if (tc == self)
-            continue;
-        /* Relaxed: a hint (all: a waiter must not skip a cache that just
-         * got a buffer; uninit must close every cache). */
+        /* Relaxed: a hint (all: uninit must close every cache, and a pool
+         * turning shared must reach every one). */
         unsigned hint = tc_n(tc);
         if (!all && !hint)
             continue;
         /* Every remote claims caches in registry order, so waiting here
-         * cannot deadlock; skipping instead would make concurrent getters
-         * allocate while buffers sit idle. */
+         * cannot deadlock. */
         tc_claim(tc);
         if (at_load_relaxed(&tc->req) >= REQ_CLOSING) {
             tc_unclaim(tc);
@@ -544,16 +625,24 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
     /* 3. Wait for each owner to leave, then take the oldest of its buffers
      *    (up to max in all). */
     uint32_t first = NIL;
+    /* seq_cst: enter_shared sets shared before it collects (tc_open_cap). */
+    bool shared = at_load_seq_cst(&tp->shared);
     for (struct tcache *tc = sel; tc; tc = sel) {
         sel = tc->rnext;
         /* Our own cache: we are not inside it, its gates are closed (step
          * 1) and our next sections are fenced. */
         if (!barrier && tc == mine)
             at_store_relaxed(&tc->fenced, 1);
-        /* Acquire: the acknowledgement, and the owner's sections before
-         * it.  Without it, leave the cache as it is, gates closed: its
-         * owner acknowledges at its next get or release (tcache.h). */
-        if (!barrier && !at_load_acquire(&tc->fenced)) {
+        /* seq_cst (acquire at least): the acknowledgement, and the owner's
+         * sections before it (seq_cst: see tc_fence_ack).  Without it,
+         * leave the items as they are, gates closed: the owner
+         * acknowledges at its next get or release (tcache.h).  Its ring
+         * needs no handshake: uninit drains it now, and the owner takes
+         * what it pushes after that (REQ_ORPHAN). */
+        if (!barrier && !at_load_seq_cst(&tc->fenced)) {
+            if (close)
+                first = ring_drain(at_load_acquire(&tc->ring), tp->depot,
+                                   first, count);
             at_store_release(&tc->req, close ? REQ_ORPHAN : REQ_NONE);
             tc_unclaim(tc);
             continue;
@@ -578,6 +667,11 @@ uint32_t tc_collect(struct tc_pool *tp, struct tcache *self, bool close,
         tc_set_n(tc, n - m);
         depot_transit_end(tp->depot, n - m);
         tc_set_lw(tc, at_load_relaxed(&tc->lw) - m);
+        if (close)
+            first = ring_drain(at_load_acquire(&tc->ring), tp->depot, first,
+                               count);
+        if (shared)
+            tc->cap_open = 0;
         /* Release: our changes to items happen-before the owner's next
          * critical section (it loads a gate or req with acquire). */
         if (close) {

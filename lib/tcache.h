@@ -1,13 +1,18 @@
 /* tcache.h - per-thread caches of idle buffers.
  *
  * Each thread that gets or releases a pool's buffers has a cache for that
- * pool: an array of up to cache_max slots that its owner uses with plain
- * loads and stores (no atomic read-modify-write, no shared cache line),
- * inside a critical section marked by `busy`.  Get pops the most recently
- * released buffer (LIFO, cache-warm); release pushes.
+ * pool: `items`, an array of up to cap_open (<= cache_max) slots that its
+ * owner uses with plain loads and stores (no atomic read-modify-write, no
+ * shared cache line), inside a critical section marked by `busy`; and a
+ * ring (ring.h) of what it released beyond them, which any thread claims
+ * from.  Get pops the most recently released buffer (LIFO, cache-warm);
+ * release pushes.  cap_open is 0 while the owner only releases (a new
+ * cache, or one whose items overflowed twice without a get between) and in
+ * a shared pool: its releases then go to the ring (pool.c, cache_put).
  *
- * Other threads ("remotes": a getter at the cap, trim, uninit) take a
- * cache's buffers through a handshake (Dekker with an asymmetric fence):
+ * Other threads ("remotes": a pool turning shared, trim, uninit) take the
+ * buffers of a cache's items through a handshake (Dekker with an
+ * asymmetric fence):
  * the owner stores busy = 1, then loads req; a remote stores req, then runs
  * a heavy barrier (membarrier: every running thread of the process executes
  * a full fence) and loads busy.  Either the owner sees req and leaves the
@@ -22,19 +27,22 @@
  * switch (fenced == 1: every later section of theirs that touches items
  * is fenced, and their gates stay closed), and skips the others after
  * closing their gates: their owners' next get or release then takes a
- * general path, which acknowledges (tc_enter).  A skipped cache keeps its
- * buffers: a trim frees fewer, a get at the cap may not find them, and
- * uninit leaves them to the owner (REQ_ORPHAN), who frees them at its next
- * release or when it exits.
+ * general path, which acknowledges (tc_enter); in a shared pool the
+ * acknowledgement also moves its items to the depot and leaves cap_open 0,
+ * as the pool's turning shared would have.  Until then a skipped cache
+ * keeps its items: a trim frees fewer, a get at the cap may not find them,
+ * and uninit leaves them, and its ring, to the owner (REQ_ORPHAN), who
+ * frees them at its next release or when it exits.  The rings need no
+ * barrier (ring.h): any thread claims from them in either mode.
  *
  * The fast paths (pool.h) test one "gate" word instead of req: a get pops
  * while n > floor (max(lw, 0), stats.h), a release pushes while n < cap
- * (cache_max); a remote closes both right after setting req (tc_block)
+ * (cap_open); a remote closes both right after setting req (tc_block)
  * and opens them before clearing it; they stay closed in pools whose fast
- * paths may not run, and the floor also while the pool is flushing (gets
- * fail: tc_pool_set_flushing).
+ * paths may not run and in shared pools, and the floor also while the
+ * pool is flushing (gets fail: tc_pool_set_flushing).
  *
- *   0 <= n <= cache_max <= CACHE_MAX
+ *   0 <= n <= cache_max <= CACHE_MAX,  cap_open in {0, cache_max}
  *   owner inside  =>  busy == 1;   remote inside  =>  req != REQ_NONE
  *   req != REQ_NONE after a heavy barrier  =>  the owner is not inside, or
  *                                              leaves without touching items
@@ -46,12 +54,13 @@
  * one pool or thousands.  An entry without a cache holds bpi_tc_none, whose
  * gates are closed: the fast paths then take the general path, which makes
  * the cache (tc_lookup_slow).  A cache belongs to its (pool, tid) for the
- * pool's life: when a thread exits, its caches go to the depot and the
- * next thread with its number uses them.  Internal. */
+ * pool's life: when a thread exits, its items go to the depot, its caches
+ * close, and the next thread with its number uses them.  Internal. */
 #ifndef BUFPOOL_TCACHE_H
 #define BUFPOOL_TCACHE_H
 
 #include "depot.h"
+#include "ring.h"
 
 #include <limits.h>
 #include <stdalign.h>
@@ -88,6 +97,17 @@ struct tcache {
     atomic_uint      floor, cap;     /* the fast paths' gates */
     _Atomic int64_t  lw;             /* peak mark (stats.c) */
     struct slot     *items[CACHE_MAX];  /* idle buffers, oldest first */
+    /* The owner's, on its slow paths (a remote reads cap_open only while
+     * it excludes the owner). */
+    unsigned         cap_open;       /* the cap gate's value when no request
+                                        is pending: 0 while the owner only
+                                        releases (its releases then go to
+                                        its ring) */
+    uint64_t         pops_seen;      /* tc_pops at the last overflow */
+    struct ring     *src;            /* the ring the last claim came from */
+    _Atomic uint64_t xin, xout;      /* claimed buffers on their way into
+                                        items (stats.c) */
+    _Atomic(struct ring *) ring;     /* made by the owner, read by all */
     /* Cold. */
     alignas(64) atomic_uint rbusy;   /* one remote at a time */
     atomic_uint      fenced;         /* 1: the owner's sections are fenced
@@ -120,7 +140,13 @@ struct tc_pool {
     /* Read-mostly. */
     uint32_t         cap;            /* of arr (> every thread number) */
     unsigned         cache_max;      /* 0: no caches (BP_POOL_NO_CACHE) */
-    bool             fast;           /* the fast paths are used (gates open) */
+    unsigned         claim_max;      /* most buffers one claim takes */
+    bool             fast;           /* the fast paths may be used */
+    /* Set once a get meets max_buffers: no thread caches the pool's buffers
+     * in its items any more (cap_open 0 everywhere), so that every idle
+     * buffer is in a ring or the depot, where a get at the cap finds it
+     * without a handshake; the gates stay closed (pool.c, enter_shared). */
+    atomic_bool      shared;
     bool             closed;         /* no new caches (under the lock) */
     atomic_uint      flushing;       /* 1: gets fail, the floors stay closed */
     const struct tc_hooks *hooks;
@@ -306,17 +332,18 @@ static inline struct tcache *tc_lookup(struct tc_pool *tp)
 
 /* Sets up the caches of a new pool and lists it.  fast: the pool has no
  * per-buffer work; its fast paths are then used where they may be (light
- * mode, or TSan).  0 or -ENOMEM. */
+ * mode, or TSan).  claim_max: see claim() in pool.c.  0 or -ENOMEM. */
 BPI_HIDDEN int tc_pool_init(struct tc_pool *tp, unsigned cache_max,
-                            bool fast, struct depot *depot,
+                            unsigned claim_max, bool fast,
+                            struct depot *depot,
                             const struct tc_hooks *hooks);
 
 /* Gets fail while on: closes (or reopens) the get gate of every cache, so
  * that a get takes the general path, which tests tp->flushing. */
 BPI_HIDDEN void tc_pool_set_flushing(struct tc_pool *tp, bool on);
 
-/* The caches' memory: bytes of the caches and of the arrays of entries
- * beyond the pool's own; *count the caches. */
+/* The caches' memory: bytes of the caches, their rings and the arrays of
+ * entries beyond the pool's own; *count the caches. */
 BPI_HIDDEN size_t tc_pool_bytes(struct tc_pool *tp, size_t *count);
 
 /* No new caches: the pool is being uninitialised. */
@@ -329,21 +356,29 @@ BPI_HIDDEN void tc_pool_fini(struct tc_pool *tp);
 BPI_HIDDEN void tc_flush(struct tcache *tc, unsigned k);
 
 /* Owner, outside the section, with req REQ_ORPHAN: takes every buffer of
- * the cache as one chain (*n its length) and marks it REQ_CLOSED. */
+ * the cache, its items' and its ring's, as one chain (*n its length) and
+ * marks it REQ_CLOSED. */
 BPI_HIDDEN uint32_t tc_orphan_take(struct tcache *tc, size_t *n);
 
-/* Owner, in the section, with the cache empty: caches the chain first (at
- * most cache_max of it); returns the rest. */
-BPI_HIDDEN uint32_t tc_fill(struct tcache *tc, uint32_t first);
+/* Owner, in the section: lets its releases be cached in items (up to
+ * cache_max): it gets from the pool.  Not in a shared pool. */
+BPI_HIDDEN void tc_open_cap(struct tcache *tc);
 
-/* Remote: takes up to max idle buffers (the oldest of each cache) from
- * the caches other than self (all when self is NULL) into one chain;
- * returns it, *count its length.  all: also caches that look empty (a
- * waiter must not miss a buffer released just now); else those are
- * skipped.  close: marks every cache REQ_CLOSED, or REQ_ORPHAN when it
- * cannot take its buffers (fenced mode, above); max must be SIZE_MAX. */
-BPI_HIDDEN uint32_t tc_collect(struct tc_pool *tp, struct tcache *self,
-                               bool close, bool all, size_t max,
-                               size_t *count);
+/* Owner, in the section: caches nothing in items from now on (what they
+ * hold stays). */
+BPI_HIDDEN void tc_close_cap(struct tcache *tc);
+
+/* The owner's ring, made on first use; NULL when out of memory. */
+BPI_HIDDEN struct ring *tc_ring(struct tcache *tc);
+
+/* Remote: takes up to max idle buffers from the caches' items (the oldest
+ * of each) into one chain; returns it, *count its length.  all: also
+ * caches that look empty; else those are skipped.  close: marks every
+ * cache REQ_CLOSED and takes what its ring holds too, or marks it
+ * REQ_ORPHAN when it cannot take its buffers (fenced mode, above); max
+ * must be SIZE_MAX.  In a shared pool it leaves every cache it takes with
+ * cap_open 0 (one it skips gets there when its owner acknowledges). */
+BPI_HIDDEN uint32_t tc_collect(struct tc_pool *tp, bool close, bool all,
+                               size_t max, size_t *count);
 
 #endif

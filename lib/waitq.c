@@ -16,8 +16,11 @@ void wq_wake(struct waitq *q)
 
 void wq_announce(struct waitq *q)
 {
-    /* seq_cst: see wq_wake. */
+    /* seq_cst: see wq_wake.  The fence: our retries' loads (a ring's tail,
+     * with acquire) and a releaser's load of waiters after its push and
+     * fence (pool.c, cache_put): one of them sees the other's store. */
     at_fetch_add_seq_cst(&q->waiters, 1);
+    at_fence_seq_cst();
 }
 
 unsigned wq_seq(struct waitq *q)

@@ -27,20 +27,6 @@ static inline void wq_init(struct waitq *q)
     atomic_init(&q->waiters, 0);
 }
 
-/* A hint for a releaser inside a thread cache's critical section, where
- * the relaxed load suffices (see tcache.h: a waiter that announced itself
- * after it collects that cache). */
-static inline bool wq_waiting_relaxed(struct waitq *q)
-{
-    return at_load_relaxed(&q->waiters) != 0;
-}
-
-/* seq_cst: whether to collect every cache rather than the non-empty ones. */
-static inline bool wq_waiting(struct waitq *q)
-{
-    return at_load_seq_cst(&q->waiters) != 0;
-}
-
 /* In the child of a fork(): nobody waits (the one thread forked). */
 static inline void wq_after_fork(struct waitq *q)
 {

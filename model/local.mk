@@ -1,12 +1,13 @@
-# model checking (issue 7): model/pool.pml, the get/release/cache/depot
-# protocol in Promela, checked exhaustively with spin (model/README.md).
+# model checking (issues 7, 12): model/pool.pml, the get/release protocol
+# (caches, rings, depot, shared mode) in Promela, checked exhaustively with
+# spin (model/README.md).
 EXTRA_DIST += model/pool.pml model/check.sh model/README.md \
 	t/model.sh .ci/steps.d/20-model
 
 # The quick set (a few seconds): skipped when spin is not installed.
 TESTS += t/model.sh
 
-# Every configuration, and the variants that must fail (NOTAG, NOFENCE).
+# Every configuration, and the variants that must fail (model/check.sh).
 # pan is built in a temporary directory, never in the source tree.
 check-model:
 if HAVE_SPIN

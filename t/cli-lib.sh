@@ -2,6 +2,8 @@
 #
 #   run ARGS...       runs the CLI; sets $rc, stdout in $out, stderr in $err
 #   ok COND NAME      one TAP line; COND is a shell status (0 = pass)
+#   bad TEXT ARGS...  runs the CLI with ARGS: exit 2, one stderr line
+#                     containing TEXT, nothing on stdout (one TAP line)
 #   json_check PY     runs Python with `d` = the JSON document in $out;
 #                     PY must raise (assert) on failure
 #   bad WANT ARGS...  runs the CLI; one test: exit 2, nothing on stdout and

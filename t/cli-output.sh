@@ -36,8 +36,10 @@ for r in res:
 b, m = res[0], res[1]
 assert b['ratio_vs_bufpool'] == 1.0
 assert abs(m['ratio_vs_bufpool'] - m['pairs_per_sec'] / b['pairs_per_sec']) < 1e-3 * max(1, m['ratio_vs_bufpool'])
-assert isinstance(b['peak_in_use'], int) and b['peak_bytes'] == b['peak_in_use'] * 65536
+assert isinstance(b['peak_in_use'], int) and b['peak_bytes'] == b['allocs'] * 65536
+assert b['peak_in_use_bytes'] == b['peak_in_use'] * 65536, b
 assert m['peak_in_use'] is None and m['peak_bytes'] is None, m
+assert m['peak_in_use_bytes'] is None, m
 assert m['allocs'] == m['gets'] == 800 and m['reuses'] == 0, m
 "
 ok $? "JSON fields: config echoed, results per implementation with the right types"

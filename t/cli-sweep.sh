@@ -14,7 +14,9 @@ want = [(t, s, i) for t in (1, 2, 4) for s in (64, 4096, 1048576)
 assert pts == want, pts
 for r in d['results']:
     assert r['pairs'] == 200 * r['threads'], r
-    assert r['peak_bytes'] is None or r['peak_bytes'] == r['peak_in_use'] * r['size'], r
+    assert r['peak_bytes'] is None or r['peak_bytes'] == r['allocs'] * r['size'], r
+    assert r['peak_in_use_bytes'] is None or \
+        r['peak_in_use_bytes'] == r['peak_in_use'] * r['size'], r
     assert r['ratio_vs_bufpool'] is not None, r
 assert c['runs_planned'] == c['runs_done'] == 18, c
 " && [ $rc -eq 0 ]

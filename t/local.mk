@@ -92,3 +92,7 @@ t_test_pool_timeout_LDADD = lib/libbufpool.la
 # The ABI against the committed baseline (issue 19): libabigail's abidiff.
 TESTS += t/abi.sh
 EXTRA_DIST += t/abi.sh
+# Hand-off between threads: releases reach the getters (issue 12).
+check_PROGRAMS += t/test_pool_handoff
+TESTS += t/test_pool_handoff
+t_test_pool_handoff_LDADD = lib/libbufpool.la
