@@ -239,9 +239,8 @@ static bp_ref *bpm_pool_timed_out(bpb_pool *p, int64_t timeout_ns)
 
 /* Closes p: idle buffers are freed now, buffers out stay valid.  While some
  * thread waits in get, the core pool is closed by the last waiter to leave
- * (bpm_pool_leave); the waiters see p->closing and fail with EBADF.
- * Idempotent.  (When the core can wake waiters for shutdown - issue 19,
- * bp_pool_set_flushing - this is where it is asked to.) */
+ * (bpm_pool_leave): flushing wakes the waiters at once (ECANCELED), and
+ * they fail with EBADF.  Idempotent. */
 static void bpm_pool_close(bpb_pool *p)
 {
     if (!p || p->closing)
@@ -249,6 +248,8 @@ static void bpm_pool_close(bpb_pool *p)
     p->closing = true;
     if (!p->waiters)
         bp_pool_uninit(&p->pool);
+    else
+        bp_pool_set_flushing(p->pool, 1);
 }
 
 /* A waiter leaves (called by bpm_lang_wait with p->waiters decremented). */

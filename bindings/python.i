@@ -153,7 +153,8 @@ static PyObject *bpy_raise(void)
 
 /* --- The language hooks of bufpool.i -------------------------------------- */
 
-/* Ctrl-C and close() are seen within one slice of a wait. */
+/* Ctrl-C is seen within one slice of a wait; close() ends it at once (it
+ * flushes the pool: bpm_pool_close). */
 #define BPY_SLICE_NS 50000000
 
 static int64_t bpy_now_ns(void)
@@ -184,15 +185,17 @@ static bp_ref *bpm_lang_wait(bpb_pool *p, int64_t timeout_ns, void *ctx)
         r = bp_pool_get_timeout(pool, slice);
         e = errno;
         Py_END_ALLOW_THREADS
-        if (r || e != ETIMEDOUT)
+        if (r)
             break;
         failed++;
-        if (deadline >= 0 && bpy_now_ns() >= deadline)
-            break;
-        if (p->closing) {
+        if (e == ECANCELED || p->closing) {   /* close() flushes the pool */
             e = EBADF;
             break;
         }
+        if (e != ETIMEDOUT)
+            break;
+        if (deadline >= 0 && bpy_now_ns() >= deadline)
+            break;
         if (PyErr_CheckSignals() < 0) {
             e = EINTR;
             break;

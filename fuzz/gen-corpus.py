@@ -91,6 +91,15 @@ API = {
     + pool_new(0, 32, 0, 3, 0, mode=A_DEFAULT, cb=4, fault=0x80 | 0x40 | 2)
     + pool_new(0, 32, 0, 1, 4, mode=A_ALLOCZ, cb=1, extra=1)
     + get(0, 0, 0) + get(0, 0, 1) + get(0, 0) + get(0, 1) + [UNINIT, 0],
+    # Issue 19: the alloc callback's EIO passes through; flushing (a trim
+    # step with bits 1-3 of its third byte set) cancels gets, the timed one
+    # too, until it is undone; a callback pool with align 128 whose buffers
+    # (malloc'd) may be misaligned: EPROTO.
+    'pool-flush-errors': pool_new(0, 64, 0, 1, 3, mode=A_TRACKED, cb=4)
+    + get(0, 0, 3) + get(0, 1) + [TRIM, 0, 0, 6 | 8] + get(0, 2) + get_t(0, 2, 7)
+    + [UNREF, 1, TRIM, 0, 0, 6] + get(0, 2) + get(0, 3) + get(0, 4)
+    + pool_new(1, 100, 128, 0, 0, mode=A_DEFAULT) + get(1, 5) + get(1, 6)
+    + [QUERY, UNINIT, 0, UNINIT, 1],
     # Bad configs: size 0, overflowing size, bad align, min > max, unknown
     # flag, too many buffers.
     'pool-bad-config': pool_new(0, 0) + pool_new(0, 'huge') + pool_new(0, 8, 'bad')

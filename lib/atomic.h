@@ -36,10 +36,10 @@
 
 #define at_cas_weak_relaxed(p, e, d) \
     atomic_compare_exchange_weak_explicit((p), (e), (d), MO_RLX, MO_RLX)
-#define at_cas_weak_seq_cst(p, e, d) \
-    atomic_compare_exchange_weak_explicit((p), (e), (d), MO_SC, MO_SC)
 #define at_cas_weak_release(p, e, d) \
     atomic_compare_exchange_weak_explicit((p), (e), (d), MO_REL, MO_RLX)
+#define at_cas_weak_seq_cst(p, e, d) \
+    atomic_compare_exchange_weak_explicit((p), (e), (d), MO_SC, MO_SC)
 #define at_cas_strong_acq_rel(p, e, d) \
     atomic_compare_exchange_strong_explicit((p), (e), (d), MO_AR, MO_ACQ)
 

@@ -14,6 +14,7 @@
 #include "pool.h"   /* pool_release(): bp_unref's fast path */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,53 @@ _Static_assert(offsetof(bp_buffer, self) == 0, "the first ref comes first");
 
 /* Header size in a bp_alloc block, rounded so that data is 64-aligned. */
 #define BPI_HDR (((sizeof(bp_buffer) + 63) / 64) * 64)
+
+/* The refs bp_dup makes, one allocation each.  A bp_ref lives only where
+ * the library put it (bufpool.h): the debug build puts a magic word before
+ * each, and checks it before freeing, so that bp_unref of a ref copied or
+ * moved by value stops with a message instead of freeing memory the
+ * library never allocated.  (It reads the word before such a ref: only
+ * this build does.) */
+#ifdef BP_DEBUG
+#define REF_MAGIC ((uintptr_t)0x5bf0c3a96e2d1487u)
+struct dup_ref {
+    uintptr_t magic;      /* the ref's address ^ REF_MAGIC while it lives */
+    bp_ref    ref;
+};
+
+static bp_ref *ref_new(void)
+{
+    struct dup_ref *d = bpi_malloc(sizeof(*d));
+    if (!d)
+        return NULL;
+    d->magic = (uintptr_t)&d->ref ^ REF_MAGIC;
+    return &d->ref;
+}
+
+static void ref_free(bp_ref *r)
+{
+    struct dup_ref *d = (struct dup_ref *)(void *)
+                        ((char *)r - offsetof(struct dup_ref, ref));
+    if (d->magic != ((uintptr_t)r ^ REF_MAGIC)) {
+        fprintf(stderr, "bufpool: bp_unref of %p, which is not a bp_ref the "
+                "library made (a bp_ref copied or moved by value, or "
+                "dropped twice?)\n", (void *)r);
+        abort();
+    }
+    d->magic = 0;
+    free(d);
+}
+#else
+static bp_ref *ref_new(void)
+{
+    return bpi_malloc(sizeof(bp_ref));
+}
+
+static void ref_free(bp_ref *r)
+{
+    free(r);
+}
+#endif
 
 static bp_ref *init_buffer(bp_buffer *b, uint8_t *data, size_t size,
                            bp_free_fn free_cb, void *opaque, unsigned flags)
@@ -107,7 +155,7 @@ bp_ref *bp_dup(const bp_ref *ref)
         errno = EINVAL;
         return NULL;
     }
-    bp_ref *r = bpi_malloc(sizeof(*r));
+    bp_ref *r = ref_new();
     if (!r) {
         errno = ENOMEM;
         return NULL;
@@ -168,10 +216,10 @@ __attribute__((noinline)) static void unref_general(bp_ref *r, bp_buffer *b)
     /* Not a reference (no buffer): nothing to drop, nothing we made. */
     if (!b)
         return;
-    /* The embedded first ref lives inside the buffer; others were malloc'd
-     * by bp_dup and are freed here. */
+    /* The embedded first ref lives inside the buffer; others were made by
+     * bp_dup and are freed here. */
     if (r != &b->self)
-        free(r);
+        ref_free(r);
     buffer_drop(b);
 }
 
@@ -198,7 +246,7 @@ void bp_unref(bp_ref **ref)
 int bp_is_writable(const bp_ref *ref)
 {
     if (!ref || !ref->buffer)
-        return -EINVAL;
+        return 0;   /* a predicate: no reference is not writable */
     if (ref->buffer->flags & BP_FLAG_READONLY)
         return 0;
     /* Acquire: if we are the sole holder, the other holders' last writes

@@ -6,10 +6,16 @@
  * Error convention: functions returning int return 0 (or, where stated, a
  * non-negative value) on success and a negative errno value on failure.
  * Functions returning a pointer return NULL and set errno on failure.
+ * Predicates (bp_is_writable()) return 0 or 1.  Each function lists its
+ * errors, one cause each: EINVAL is an invalid argument, ENOMEM memory that
+ * could not be had, EAGAIN a capped pool with every buffer in use,
+ * ETIMEDOUT a wait that ran out, ECANCELED a flushing pool, EPROTO an
+ * alloc callback that broke its contract (bp_alloc_fn); any other errno
+ * from a get is the alloc callback's own.
  *
  * Thread safety
  * -------------
- * - A bp_ref is a plain struct owned by whoever holds it: one bp_ref must not
+ * - A bp_ref is owned by whoever holds it: one bp_ref must not
  *   be used by two threads at once without external synchronisation.  Two
  *   refs to the same buffer (made with bp_dup()) may be used and unreferenced
  *   concurrently from any threads; the last bp_unref() frees the buffer, on
@@ -24,8 +30,11 @@
  *   for that pool under a process-wide mutex, also taken by bp_pool_new(),
  *   bp_pool_uninit(), the destruction of a pool and a thread's exit).
  * - bp_pool_uninit() may run while other threads still hold and release the
- *   pool's buffers, but no thread may call bp_pool_get*(), bp_pool_trim() or
- *   bp_pool_get_stats() on that pool concurrently with or after it.
+ *   pool's buffers, but no thread may call bp_pool_get*(), bp_pool_trim(),
+ *   bp_pool_set_flushing(), bp_pool_get_stats(), bp_pool_get_info() or
+ *   bp_pool_dump() on that pool concurrently with or after it.  To shut
+ *   down threads that may wait in bp_pool_get_timeout(), call
+ *   bp_pool_set_flushing(pool, 1), join them, then bp_pool_uninit().
  * - The pool's alloc callback may be called from any thread that calls
  *   bp_pool_get*(), concurrently with itself; reset may be called from any
  *   thread that drops the last reference of a pool buffer; pool_free is
@@ -66,12 +75,24 @@
  * -----------
  * - On Linux, pools use the membarrier system call (private expedited,
  *   registered when the first pool is made) so that the get/release fast
- *   paths need no fence; bp_pool_trim() and a get at max_buffers then make
- *   the process's running threads execute a barrier.  Where membarrier is
- *   not available, or when BUFPOOL_NO_MEMBARRIER is set to a non-empty value
- *   other than 0 before the first pool is made, every get and release takes
- *   the general path instead (same results; a get+release pair costs about
- *   2.5 times as much, 17 ns instead of 7 ns on a 2-core x86-64 VM).
+ *   paths need no fence; bp_pool_trim(), bp_pool_uninit() and the first
+ *   get that meets max_buffers (once per pool) then make the process's
+ *   running threads execute a barrier.
+ *   Where membarrier is not available, or when BUFPOOL_NO_MEMBARRIER is set
+ *   to a non-empty value other than 0 before the first pool is made, every
+ *   get and release takes the general path instead (same results; a
+ *   get+release pair costs about 2.5 times as much, 17 ns instead of 7 ns
+ *   on a 2-core x86-64 VM).
+ * - When membarrier starts failing after pools were made (a seccomp filter
+ *   installed later, as sandboxes do after initialisation), the library
+ *   never aborts: the process goes over to that general path for good.
+ *   Until each thread that had used a pool calls bp_pool_get*() or
+ *   releases a buffer of that pool once more (or exits), the idle buffers
+ *   it keeps in its cache for the pool (not those it passed on to other
+ *   threads) stay out of other threads' reach: bp_pool_trim()
+ *   frees fewer, a get at max_buffers may fail (EAGAIN) or wait for them,
+ *   and bp_pool_uninit() leaves them to be freed (and pool_free to run)
+ *   when that thread next releases a buffer of the pool or exits.
  * - BUFPOOL_CHECK=nocache: every bp_pool_get*() allocates a new buffer
  *   (with the alloc callback, if any) and the last bp_unref() of a pool
  *   buffer frees it, so that any checker sees plain allocations and frees
@@ -112,6 +133,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -134,8 +156,14 @@ typedef struct bp_buffer bp_buffer;
 
 /* A reference to a buffer.  data/size describe the referenced bytes; callers
  * may narrow them (e.g. to a slice) on their own ref without affecting other
- * refs.  Never copy a bp_ref by value to make a second reference: use
- * bp_dup(). */
+ * refs.  A bp_ref lives only where the library put it: use it through the
+ * pointer the library returned (bp_alloc(), bp_create(), bp_dup(),
+ * bp_pool_get(), ...), and never copy or move the struct itself - into
+ * your own struct, or by value - to keep or drop it: bp_unref() of a copy
+ * frees memory the library never allocated.  Keep the pointer instead, and
+ * make a second reference with bp_dup().  (FFmpeg says the same of
+ * AVBufferRef.)  The debug build (configure --enable-debug) stops with a
+ * message at bp_unref() of a copy. */
 typedef struct bp_ref {
     uint8_t   *data;
     size_t     size;
@@ -181,7 +209,8 @@ bp_ref *bp_dup(const bp_ref *ref);
 void bp_unref(bp_ref **ref);
 
 /* 1 when ref is the only reference to its buffer and the buffer is not
- * READONLY, else 0; -EINVAL when ref is NULL. */
+ * READONLY, else 0 (also when ref is NULL or has no buffer): a predicate,
+ * as av_buffer_is_writable(). */
 int bp_is_writable(const bp_ref *ref);
 
 /* Makes *ref writable: when it is not (shared or READONLY), copies ref's
@@ -217,7 +246,13 @@ typedef struct bp_pool bp_pool;
 
 /* Allocates one buffer of at least size bytes for a pool.  The returned ref
  * is owned by the pool, which drops it when it frees the buffer (trim,
- * uninit).  Return NULL on failure. */
+ * uninit).  It must be a reference the library made (bp_alloc(),
+ * bp_create(), ...) whose data is not NULL, whose size is at least size,
+ * and whose data is aligned to the config's align when that is set: the
+ * pool checks, drops a ref that is not, and fails the get with EPROTO.  On
+ * failure return NULL with errno set: the get fails with that errno (EIO
+ * stays EIO), or with ENOMEM when errno is 0 (the pool clears errno before
+ * the call). */
 typedef bp_ref *(*bp_alloc_fn)(void *opaque, size_t size);
 
 #define BP_POOL_ZERO     (1u << 0) /* every buffer handed out is zero-filled */
@@ -237,9 +272,10 @@ typedef bp_ref *(*bp_alloc_fn)(void *opaque, size_t size);
 typedef struct bp_pool_config {
     size_t      struct_size;   /* sizeof(bp_pool_config) as compiled */
     size_t      size;          /* bytes per buffer, > 0 */
-    size_t      align;         /* 0: 64; else a power of two, at most
-                                  BP_POOL_MAX_ALIGN (only for the library's
-                                  own allocation) */
+    size_t      align;         /* 0 or a power of two, at most
+                                  BP_POOL_MAX_ALIGN: the alignment of every
+                                  buffer's data (0: 64 for the library's own
+                                  allocation; none required of alloc) */
     size_t      min_buffers;   /* allocated by bp_pool_new */
     size_t      max_buffers;   /* 0: unbounded; else a hard cap on buffers
                                   allocated at once (in use + idle) */
@@ -312,18 +348,22 @@ static inline void bp_pool_config_init(bp_pool_config *cfg)
  *   -ENOMEM  size + align overflows (no buffer of that size can exist). */
 int bp_pool_config_check(const bp_pool_config *cfg, const char **why);
 
-/* Creates a pool from cfg (copied; cfg may be freed after the call).
- * Returns NULL with errno:
- *   EINVAL, E2BIG  as bp_pool_config_check(); EINVAL also when, allocating
- *           the min_buffers, the alloc callback returned a buffer smaller
- *           than size;
- *   ENOMEM  out of memory, size + align overflows, or allocating the
- *           min_buffers failed (the alloc callback returned NULL).
+/* Creates a pool from cfg (copied; cfg may be freed after the call) and
+ * allocates its min_buffers.  Returns NULL with errno set: the alloc
+ * callback's own when it failed (returned NULL with errno set), else:
+ *   EINVAL  the config is invalid (as bp_pool_config_check());
+ *   E2BIG   the config has a field this library does not know (as
+ *           bp_pool_config_check());
+ *   ENOMEM  out of memory, or size + align overflows; or the alloc
+ *           callback returned NULL without errno;
+ *   EPROTO  the alloc callback returned a buffer that breaks its contract
+ *           (bp_alloc_fn).
  * On failure nothing is leaked and pool_free is not called. */
 bp_pool *bp_pool_new(const bp_pool_config *cfg);
 
 /* FFmpeg-shaped constructors (av_buffer_pool_init / av_buffer_pool_init2).
- * alloc NULL means the library's own allocation; errors as bp_pool_new(). */
+ * alloc NULL means the library's own allocation, and no alignment is
+ * required of alloc (align 0); errors as bp_pool_new(). */
 bp_pool *bp_pool_init(size_t size, bp_ref *(*alloc)(size_t size));
 bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
                        void (*pool_free)(void *opaque));
@@ -336,26 +376,72 @@ bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
  * reset callback left, or what the alloc callback made (memcheck calls
  * them undefined unless the reset callback or the alloc callback made
  * them).
- * Returns NULL with errno:
- *   EINVAL  pool NULL;
- *   EAGAIN  max_buffers are allocated and none is idle (while other
- *           threads' gets and releases are in flight, possibly one buffer
- *           early: use bp_pool_get_timeout to wait for those);
- *   ENOMEM  allocating a new buffer failed (the pool stays usable);
- *   EINVAL  the alloc callback returned a buffer smaller than size. */
+ * Returns NULL with errno set: the alloc callback's own when it failed
+ * (returned NULL with errno set), else:
+ *   EINVAL     pool NULL;
+ *   EAGAIN     max_buffers are allocated and none is idle;
+ *   ECANCELED  the pool is flushing (bp_pool_set_flushing());
+ *   ENOMEM     allocating a new buffer failed, or the alloc callback
+ *              returned NULL without errno (the pool stays usable);
+ *   EPROTO     the alloc callback returned a buffer that breaks its
+ *              contract (bp_alloc_fn; the pool dropped it).
+ * EAGAIN may come one buffer early per get or release in flight on other
+ * threads: a buffer whose release has begun but not ended, or that another
+ * get is moving between threads, is not idle yet.  With nothing in flight
+ * it is exact: every idle buffer counts, those cached for other threads
+ * too (but see "Environment" when membarrier fails).
+ * bp_pool_get_timeout() waits for those. */
 bp_ref *bp_pool_get(bp_pool *pool);
 
 /* As bp_pool_get(), but when the pool is at max_buffers with none idle, waits
- * up to timeout_ns nanoseconds (-1: forever) for one to be released or
- * trimmed.  Returns NULL with errno ETIMEDOUT when the time runs out
- * (immediately for timeout_ns 0), EINVAL for a NULL pool or a timeout below
- * -1, ENOMEM as bp_pool_get().  Every NULL return on a pool counts in its
- * stats' failures (a wait that ends with a buffer counts once, as a get). */
+ * up to timeout_ns nanoseconds (-1: forever; 0: not at all) for one to be
+ * released or trimmed.  Returns NULL with errno set: the alloc callback's
+ * own when it failed, else:
+ *   EINVAL     pool NULL, or timeout_ns below -1;
+ *   ETIMEDOUT  the time ran out (at once for timeout_ns 0);
+ *   ECANCELED  the pool is flushing, or started to while this waited;
+ *   ENOMEM     as bp_pool_get();
+ *   EPROTO     as bp_pool_get();
+ * A wait that ends with a
+ * buffer counts in the stats as one get; a NULL return counts as one
+ * failure, except for EINVAL.
+ * The wait:
+ * - Clock: timeout_ns is measured on CLOCK_MONOTONIC from the call, so
+ *   changes of the system's wall-clock time do not shorten or lengthen it;
+ *   it never returns ETIMEDOUT early, and may return later by the
+ *   scheduler's latency.
+ * - Signals: a signal handled while waiting runs its handler and the wait
+ *   goes on, until the same deadline; this function never fails with EINTR
+ *   (SA_RESTART or not).
+ * - Cancellation: it is not a cancellation point (nor does it call one): a
+ *   thread cancelled while waiting (deferred cancellation) goes on waiting,
+ *   and acts on the cancellation at its next cancellation point after this
+ *   returns.  Use bp_pool_set_flushing() to end waits, or a finite timeout.
+ * - Fairness: none.  Every release wakes every waiter, and whichever
+ *   retries first takes the buffer: not necessarily the one that waited
+ *   longest, and a bp_pool_get() on another thread may take it first.  A
+ *   waiter can thus be passed over again and again under contention; no
+ *   wake-up is lost.
+ * - Early failure: it does not fail one buffer early as bp_pool_get() may:
+ *   a buffer whose release is in flight wakes the waiters when it lands. */
 bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns);
+
+/* Flushing on (on != 0): wakes every thread waiting in
+ * bp_pool_get_timeout() on the pool, and makes every get fail with
+ * ECANCELED, at once and even with idle buffers, until flushing is turned
+ * off again (on == 0); as GStreamer's gst_buffer_pool_set_flushing().
+ * Releases, bp_pool_trim() and the statistics work as usual meanwhile.
+ * For a shutdown: set flushing, join the threads that may wait, then
+ * bp_pool_uninit().  May be called from any thread, concurrently with
+ * gets and releases (a get that overlaps the call may still succeed).
+ * Returns 0, or -EINVAL when pool is NULL. */
+int bp_pool_set_flushing(bp_pool *pool, int on);
 
 /* Closes the pool and sets *pool to NULL (pool NULL or *pool NULL: no-op).
  * Idle buffers are freed now; buffers still out stay valid and are freed when
- * their last reference is dropped; after the last one, pool_free runs. */
+ * their last reference is dropped; after the last one, pool_free runs.  (If
+ * membarrier failed at run time, some idle buffers may be freed later: see
+ * "Environment" above.) */
 void bp_pool_uninit(bp_pool **pool);
 
 /* The opaque of the buffer the pool's alloc callback returned for ref's
@@ -367,7 +453,9 @@ void *bp_pool_buffer_opaque(const bp_ref *ref);
  * for threads that never touch the pool again.  It takes only the buffers
  * it frees (the shared ones first, then the oldest of the threads' caches),
  * and a get at max_buffers that meets a trim under way waits for it: a trim
- * never makes a get fail.  Returns how many it freed (0 for a NULL pool). */
+ * never makes a get fail.  Returns how many it freed (0 for a NULL pool;
+ * fewer than asked when membarrier failed at run time: see "Environment"
+ * above). */
 size_t bp_pool_trim(bp_pool *pool, size_t keep_idle);
 
 /* A pool's statistics.  Like bp_pool_config, the struct may grow: set
@@ -377,11 +465,15 @@ typedef struct bp_pool_stats {
     size_t   struct_size;  /* sizeof(bp_pool_stats) as compiled */
     uint64_t gets;         /* get calls: reuses + new allocations + failures */
     uint64_t reuses;       /* gets served by an idle buffer */
-    uint64_t allocs;       /* buffers allocated, min_buffers included */
-    uint64_t failures;     /* get calls that returned NULL */
+    uint64_t allocs;       /* buffers allocated, min_buffers included (an
+                              allocation counts once it succeeded) */
+    uint64_t failures;     /* get calls that returned NULL: at the cap,
+                              timed out, flushing, allocation failed (a
+                              call refused for an invalid argument is not
+                              the pool's failure and not counted) */
     size_t   in_use;       /* buffers out of the pool now */
     size_t   idle;         /* buffers allocated and idle now */
-    size_t   peak_in_use;  /* highest in_use so far */
+    size_t   peak_in_use;  /* highest in_use so far (<= allocs) */
 } bp_pool_stats;
 
 /* An initializer: bp_pool_stats st = BP_POOL_STATS_INIT; */
@@ -396,6 +488,52 @@ typedef struct bp_pool_stats {
  * or -EINVAL (NULL argument, or out->struct_size smaller than the first
  * version's struct). */
 int bp_pool_get_stats(const bp_pool *pool, bp_pool_stats *out);
+
+/* What a pool is and what it holds.  Like bp_pool_stats, the struct may
+ * grow: set struct_size (BP_POOL_INFO_INIT does) before
+ * bp_pool_get_info(). */
+typedef struct bp_pool_info {
+    size_t   struct_size;  /* sizeof(bp_pool_info) as compiled */
+    size_t   size;         /* bytes per buffer, as configured */
+    size_t   align;        /* every buffer's data is aligned to it (with an
+                              alloc callback: the config's align, 0 for
+                              none) */
+    size_t   buffer_bytes; /* bytes one buffer takes: its data (size rounded
+                              up to align for the library's own allocation;
+                              size with an alloc callback, which may take
+                              more) + overhead */
+    size_t   overhead;     /* the pool's bookkeeping per buffer (its header) */
+    size_t   buffers;      /* buffers allocated now (in_use + idle) */
+    size_t   bytes;        /* bytes the pool holds now: buffers' data, the
+                              headers (allocated in blocks, so up to twice
+                              buffers * overhead), the pool and its thread
+                              caches; the allocator's own overhead and an
+                              alloc callback's beyond size not included */
+    size_t   cache;        /* idle buffers one thread may keep cached for
+                              the pool (0: BP_POOL_NO_CACHE) */
+    size_t   threads;      /* threads that have a cache for the pool */
+    size_t   min_buffers;  /* as configured */
+    size_t   max_buffers;  /* as configured (0: unbounded) */
+    unsigned flags;        /* BP_POOL_* as configured */
+    int      flushing;     /* 1 while bp_pool_set_flushing() is on, else 0 */
+} bp_pool_info;
+
+/* An initializer: bp_pool_info info = BP_POOL_INFO_INIT; */
+#define BP_POOL_INFO_INIT { .struct_size = sizeof(bp_pool_info) }
+
+/* Fills *out (up to out->struct_size bytes; fields of a newer header this
+ * library does not know are set to 0).  buffers and bytes are snapshots,
+ * as exact as bp_pool_get_stats().  Returns 0 or -EINVAL (NULL argument,
+ * or out->struct_size smaller than the first version's struct). */
+int bp_pool_get_info(const bp_pool *pool, bp_pool_info *out);
+
+/* Writes a description of the pool to f, for people (as DPDK's
+ * rte_mempool_dump; the format may change): its parameters and footprint
+ * (bp_pool_get_info()), statistics, how many buffers are idle in the
+ * shared store and in each thread's cache, waiters, whether the fast
+ * paths are on.  Returns 0, -EINVAL (pool or f NULL) or -EIO (writing to f
+ * failed). */
+int bp_pool_dump(const bp_pool *pool, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -13,3 +13,14 @@ lib_libbufpool_la_SOURCES = lib/platform.c lib/checkers.c lib/waitq.c \
 lib_libbufpool_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
 	-export-symbols-regex '^bp_' $(BP_NODELETE_LDFLAGS)
 EXTRA_DIST += lib/bufpool.pc.in
+
+# The ABI check (t/abi.sh, in make check and so in make distcheck): the
+# library built must have the ABI of lib/libbufpool.abi.  After an
+# intended, compatible change (a function added, a struct grown at its
+# end), `make update-abi` writes the new baseline, to be committed.
+EXTRA_DIST += lib/libbufpool.abi lib/libbufpool.abignore
+update-abi: lib/libbufpool.la
+	abidw --no-corpus-path --no-comp-dir-path --short-locs \
+	  --type-id-style hash lib/.libs/libbufpool.so.0 \
+	  > $(srcdir)/lib/libbufpool.abi
+.PHONY: update-abi

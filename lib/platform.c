@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <sched.h>
 
 #if defined(HAVE_LINUX_MEMBARRIER_H) && defined(HAVE_SYS_SYSCALL_H)
@@ -90,12 +91,17 @@ void bpi_wait(atomic_uint *word, unsigned expected, int64_t timeout_ns)
     syscall(SYS_futex, (unsigned *)word, FUTEX_WAIT_PRIVATE, expected, tsp,
             NULL, 0);
 #else
-    /* Portable fallback: poll.  Correct (callers re-check), not efficient. */
+    /* Portable fallback: poll.  Correct (callers re-check), not efficient.
+     * nanosleep is a cancellation point; bp_pool_get_timeout is not one
+     * (bufpool.h). */
     struct timespec ts = { 0, 200000 };
+    int state;
     if (timeout_ns >= 0 && timeout_ns < ts.tv_nsec)
         ts.tv_nsec = (long)timeout_ns;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
     if (at_load_acquire(word) == expected)
         nanosleep(&ts, NULL);
+    pthread_setcancelstate(state, NULL);
 #endif
 }
 
@@ -125,23 +131,21 @@ int bpi_heavy_barrier_init(void)
 #endif
 }
 
-void bpi_heavy_barrier(void)
+int bpi_heavy_barrier(void)
 {
 #if defined(BPI_MEMBARRIER) && !defined(BPI_TSAN)
-    /* Owners rely on this barrier instead of fencing themselves: it must
-     * not be skipped.  After registration the kernel only fails it for lack
-     * of memory (transient); keep trying, and stop the process rather than
-     * let two threads use one cache if it never succeeds. */
-    for (unsigned tries = 0;
-         syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) != 0;
-         tries++) {
-        if (tries == 10000) {
-            fputs("bufpool: membarrier keeps failing; cannot continue "
-                  "safely\n", stderr);
-            abort();
-        }
+    /* After registration the kernel fails it for lack of memory (worth a
+     * few more tries) or because a seccomp filter installed since denies
+     * it (for good): the caller then falls back (tcache.h). */
+    for (unsigned tries = 0;; tries++) {
+        if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
+            return 0;
+        if (errno != ENOMEM || tries == 100)
+            return -errno;
         sched_yield();
     }
+#else
+    return -ENOSYS;
 #endif
 }
 

@@ -97,9 +97,12 @@ BPI_HIDDEN void bpi_wake_all(atomic_uint *word);
  * it makes every thread of the process execute a full memory barrier, so the
  * other side of a Dekker-style handshake may use only a compiler barrier.
  * Returns 0 where it is not (old kernels, ThreadSanitizer builds, whose
- * model does not know it): callers then use seq_cst on both sides. */
+ * model does not know it): callers then use seq_cst on both sides.
+ * bpi_heavy_barrier() returns 0, or a negative errno when it failed (a
+ * seccomp filter installed after the init may deny it): then no thread
+ * executed a barrier for the caller. */
 BPI_HIDDEN int bpi_heavy_barrier_init(void);
-BPI_HIDDEN void bpi_heavy_barrier(void);
+BPI_HIDDEN int bpi_heavy_barrier(void);
 
 /* Gives the CPU to another thread (used while waiting for a thread to leave
  * a short critical section; never on the get/release path). */

@@ -77,18 +77,23 @@ static struct slot *slot_make(bp_pool *p, struct slot_run *run)
 }
 
 /* Gives a slot its data: the alloc callback's or the library's own.
- * 0 or a negative errno. */
+ * 0 or a negative errno: the callback's own errno when it returned NULL
+ * (-ENOMEM when it left errno 0), -EPROTO when what it returned breaks
+ * the contract (not a reference, no data, smaller than size, data not
+ * aligned to the config's align).  A ref it returned is dropped. */
 static int data_fill(bp_pool *p, struct slot *sl)
 {
     if (p->alloc || p->alloc1) {
+        errno = 0;   /* a stale errno must not pass for the callback's */
         bp_ref *r = p->alloc ? p->alloc(p->opaque, p->size) : p->alloc1(p->size);
         if (!r)
-            return -ENOMEM;
+            return errno ? -errno : -ENOMEM;
         if (!r->buffer)
-            return -EINVAL;   /* not a reference: nothing we could drop */
-        if (!r->data || r->size < p->size) {
+            return -EPROTO;   /* not a reference: nothing we could drop */
+        if (!r->data || r->size < p->size ||
+            ((uintptr_t)r->data & (p->data_align - 1))) {
             bp_unref(&r);
-            return -EINVAL;
+            return -EPROTO;
         }
         sl->inner = r;
         sl->buf.data = r->data;
@@ -264,15 +269,20 @@ static bool reserve(bp_pool *p)
     return true;
 }
 
+/* The get paths return NULL with *err the errno of the failure, or
+ * AT_CAP when the pool is at max_buffers with nothing idle (the callers
+ * make that EAGAIN, or wait). */
+#define AT_CAP 0
+
 static bp_ref *get_new(bp_pool *p, struct tcache *tc, int *err)
 {
     if (!reserve(p)) {
-        *err = EAGAIN;
+        *err = AT_CAP;
         return NULL;
     }
     struct slot *sl = slot_make(p, tc ? &tc->run : NULL);
     if (!sl) {
-        *err = errno;
+        *err = ENOMEM;
         goto undo;
     }
     int e = data_fill(p, sl);
@@ -457,7 +467,7 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
         }
         bp_ref *r = get_new(p, tc, err);
         /* seq_cst: pairs with the trim's announcement (bp_pool_trim). */
-        if (r || *err != EAGAIN || !at_load_seq_cst(&p->depot.trims))
+        if (r || *err != AT_CAP || !at_load_seq_cst(&p->depot.trims))
             return r;
         bpi_yield();
     }
@@ -483,14 +493,29 @@ static struct slot *cache_pop(bp_pool *p, struct tcache *tc)
     return sl;
 }
 
-/* One attempt; NULL with *err set.  Does not count failures. */
+/* One attempt; NULL with *err set (AT_CAP included).  Does not count
+ * failures.  seq_cst: a waiter announced itself before this load, and
+ * bp_pool_set_flushing stores before it wakes the announced. */
 static bp_ref *get_once(bp_pool *p, int *err)
 {
+    if (bpi_unlikely(at_load_seq_cst(&p->caches.flushing))) {
+        *err = ECANCELED;
+        return NULL;
+    }
     if (bpi_unlikely(p->check & CK_NOCACHE))
         return get_new(p, NULL, err);
     struct tcache *tc = tc_lookup(&p->caches);
     struct slot *sl = tc ? cache_pop(p, tc) : NULL;
     return sl ? hand_out(p, sl, false) : get_slow(p, tc, err);
+}
+
+/* A get's failure: counted in the pool's statistics (every reason is the
+ * pool's, none an invalid argument), errno set. */
+static bp_ref *get_failed(bp_pool *p, int err)
+{
+    stats_count(&p->stats.failures);
+    errno = err;
+    return NULL;
 }
 
 BPI_NOINLINE static bp_ref *get_counted(bp_pool *pool)
@@ -501,11 +526,7 @@ BPI_NOINLINE static bp_ref *get_counted(bp_pool *pool)
     }
     int err = 0;
     bp_ref *r = get_once(pool, &err);
-    if (!r) {
-        stats_count(&pool->stats.failures);
-        errno = err;
-    }
-    return r;
+    return r ? r : get_failed(pool, err == AT_CAP ? EAGAIN : err);
 }
 
 bp_ref *bp_pool_get(bp_pool *pool)
@@ -534,26 +555,23 @@ bp_ref *bp_pool_get(bp_pool *pool)
 
 bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
 {
-    if (!pool) {
-        errno = EINVAL;
-        return NULL;
-    }
-    if (timeout_ns < -1) {
-        stats_count(&pool->stats.failures);
-        errno = EINVAL;
+    if (!pool || timeout_ns < -1) {
+        errno = EINVAL;   /* an invalid argument: not a pool failure */
         return NULL;
     }
     int err = 0;
     bp_ref *r = get_once(pool, &err);
-    if (!r && err == EAGAIN && timeout_ns == 0)
+    if (!r && err == AT_CAP && timeout_ns == 0)
         err = ETIMEDOUT;
-    else if (!r && err == EAGAIN) {
+    else if (!r && err == AT_CAP) {
+        /* Every wake-up (a buffer made available, a signal, a spurious
+         * one) retries; the deadline is on CLOCK_MONOTONIC. */
         int64_t deadline = wq_deadline(timeout_ns);
         wq_announce(&pool->wq);
         for (;;) {
             unsigned seq = wq_seq(&pool->wq);
             r = get_once(pool, &err);
-            if (r || err != EAGAIN)
+            if (r || err != AT_CAP)
                 break;
             if (!wq_wait(&pool->wq, seq, deadline)) {
                 err = ETIMEDOUT;
@@ -562,11 +580,18 @@ bp_ref *bp_pool_get_timeout(bp_pool *pool, int64_t timeout_ns)
         }
         wq_leave(&pool->wq);
     }
-    if (!r) {
-        stats_count(&pool->stats.failures);
-        errno = err;
-    }
-    return r;
+    return r ? r : get_failed(pool, err);
+}
+
+int bp_pool_set_flushing(bp_pool *pool, int on)
+{
+    if (!pool)
+        return -EINVAL;
+    tc_pool_set_flushing(&pool->caches, on != 0);
+    /* After the store: a waiter's retry sees it, or we see the waiter. */
+    if (on)
+        wq_wake(&pool->wq);
+    return 0;
 }
 
 /* ---- release --------------------------------------------------------------- */
@@ -605,6 +630,7 @@ static void release_free(bp_pool *p, struct slot *sl)
     data_drain(p, sl);
     slots_free(&p->slots, sl);
     at_fetch_add_relaxed(&p->refs, REFS_PIN);
+    at_fetch_add_relaxed(&p->stats.freed, 1);    /* before refs, as trim */
     /* seq_cst: pairs with get_new's cap check, as trim's free. */
     at_fetch_sub_seq_cst(&p->refs, 1);
     if (p->max)
@@ -700,10 +726,17 @@ void bpi_release_slow(bp_pool *p, bp_buffer *b)
             tc_leave(tc);
             return;
         }
-        /* Acquire: after REQ_CLOSED, free the buffer ourselves. */
-        if (at_load_acquire(&tc->req) == REQ_CLOSED) {
+        /* Acquire: after REQ_CLOSED, free the buffer ourselves; after
+         * REQ_ORPHAN, also those uninit left in our cache. */
+        unsigned req = at_load_acquire(&tc->req);
+        if (req == REQ_CLOSED || req == REQ_ORPHAN) {
+            size_t n = 0;
+            if (req == REQ_ORPHAN) {
+                uint32_t first = tc_orphan_take(tc, &n);
+                chain_drain(p, first, n);
+            }
             data_drain(p, sl);
-            pool_unref(p, 1);
+            pool_unref(p, n + 1);
             return;
         }
     }
@@ -728,6 +761,36 @@ void bpi_pool_release(bp_buffer *b)
     at_store_relaxed(&b->refcount, IDLE_REFCOUNT);
     pool_release(b->pool, b);
 }
+
+/* ---- what the caches ask of the pool (struct tc_hooks) --------------------- */
+
+static bp_pool *pool_of_caches(struct tc_pool *tp)
+{
+    return (bp_pool *)(void *)((char *)tp - offsetof(bp_pool, caches));
+}
+
+/* The buffers an orphaned cache held (thread_exit): the owner frees them. */
+static void orphan_free(struct tc_pool *tp, uint32_t first, size_t n)
+{
+    bp_pool *p = pool_of_caches(tp);
+    chain_drain(p, first, n);
+    pool_unref(p, n);
+}
+
+/* In a fork() child: the reservations of vanished threads (counted in
+ * refs, never allocated: refs_buffers - 1 > allocs - freed) are undone, so
+ * that the cap and the statistics agree again. */
+static void after_fork(struct tc_pool *tp)
+{
+    bp_pool *p = pool_of_caches(tp);
+    uint64_t have = at_load_relaxed(&p->stats.allocs) -
+                    at_load_relaxed(&p->stats.freed);
+    uint64_t counted = refs_buffers(at_load_relaxed(&p->refs)) - 1;
+    if (counted > have)
+        at_fetch_sub_seq_cst(&p->refs, counted - have);
+}
+
+static const struct tc_hooks pool_hooks = { orphan_free, after_fork };
 
 /* ---- creation ---------------------------------------------------------------- */
 
@@ -844,7 +907,9 @@ static bp_pool *pool_make(const bp_pool_config *cfg)
     memset(p, 0, sizeof(*p));
     p->size = cfg->size;
     p->align = align;
+    p->data_align = cfg->align ? cfg->align : 1;
     p->alloc_size = (cfg->size + align - 1) & ~(align - 1);
+    p->min = cfg->min_buffers;
     p->max = cfg->max_buffers;
     p->flags = cfg->flags;
     p->alloc = cfg->alloc;
@@ -866,11 +931,11 @@ static bp_pool *pool_make(const bp_pool_config *cfg)
     wq_init(&p->wq);
     depot_init(&p->depot, &p->slots, &p->wq);
     if (tc_pool_init(&p->caches, cache_max, claim_size(p->alloc_size),
-                     fast, &p->depot) < 0) {
+                     fast, &p->depot, &pool_hooks) < 0) {
         free(p);
         return NULL;
     }
-    stats_init(&p->stats, &p->refs, &p->depot, &p->caches);
+    stats_init(&p->stats, &p->depot, &p->caches);
     atomic_init(&p->refs, 1);
     ck_internal(p, sizeof(*p));
     return p;
@@ -935,8 +1000,10 @@ bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
 bp_pool *bp_pool_init(size_t size, bp_ref *(*alloc)(size_t size))
 {
     bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = size));
-    if (p)
+    if (p) {
         p->alloc1 = alloc;   /* no buffer was allocated yet */
+        p->data_align = 1;
+    }
     return p;
 }
 
@@ -985,8 +1052,8 @@ static uint32_t rings_take(bp_pool *p, size_t max, size_t *count)
 }
 
 /* Takes from the depot first, then the rings, then the oldest of the
- * caches' items, only as many as it frees; what it takes beyond that (the rest of a depot chain) goes
- * straight back.  While it holds buffers, a get at the cap waits for it
+ * caches' items, only as many as it frees; what it takes beyond that (the
+ * rest of a depot chain) goes straight back.  While it holds buffers, a get at the cap waits for it
  * (get_slow), so a trim never makes a get fail. */
 size_t bp_pool_trim(bp_pool *pool, size_t keep_idle)
 {
@@ -1026,8 +1093,10 @@ size_t bp_pool_trim(bp_pool *pool, size_t keep_idle)
         /* Fewer buffers before fewer in transit: in_use never looks
          * higher than it is.  seq_cst: pairs with get_new's cap check (a
          * waiter may allocate). */
-        if (freed)
+        if (freed) {
+            at_fetch_add_relaxed(&p->stats.freed, freed);
             at_fetch_sub_seq_cst(&p->refs, freed);
+        }
         depot_transit_end(&p->depot, moved);
         at_fetch_sub_seq_cst(&p->depot.trims, 1);
         if (freed)
@@ -1071,4 +1140,107 @@ int bp_pool_get_stats(const bp_pool *pool, bp_pool_stats *out)
     if (!pool)
         return -EINVAL;
     return stats_get(&pool->stats, out);
+}
+
+/* ---- info, dump ---------------------------------------------------------------- */
+
+/* The first version's bp_pool_info ends with flushing. */
+#define INFO_V0_SIZE (offsetof(bp_pool_info, flushing) + \
+                      sizeof(((bp_pool_info *)0)->flushing))
+
+static void info_now(const bp_pool *pool, bp_pool_info *v,
+                     bp_pool_stats *st)
+{
+    bp_pool *p = (bp_pool *)pool;   /* only read */
+    bool own = !p->alloc && !p->alloc1;
+    size_t threads;
+    *st = (bp_pool_stats)BP_POOL_STATS_INIT;
+    stats_get(&p->stats, st);
+    memset(v, 0, sizeof(*v));
+    v->struct_size = sizeof(*v);
+    v->size = p->size;
+    v->align = own ? p->align : p->data_align > 1 ? p->data_align : 0;
+    v->overhead = sizeof(struct slot);
+    v->buffer_bytes = (own ? p->alloc_size : p->size) + v->overhead;
+    v->buffers = st->in_use + st->idle;
+    v->bytes = v->buffers * (v->buffer_bytes - v->overhead) +
+               slots_bytes(&p->slots) + sizeof(*p) +
+               tc_pool_bytes(&p->caches, &threads);
+    v->cache = p->caches.cache_max;
+    v->threads = threads;
+    v->min_buffers = p->min;
+    v->max_buffers = p->max;
+    v->flags = p->flags;
+    v->flushing = at_load_relaxed(&p->caches.flushing) != 0;
+}
+
+int bp_pool_get_info(const bp_pool *pool, bp_pool_info *out)
+{
+    if (!pool || !out || out->struct_size < INFO_V0_SIZE)
+        return -EINVAL;
+    bp_pool_info v;
+    bp_pool_stats st;
+    info_now(pool, &v, &st);
+    /* The caller's struct: what fits, its newer fields 0. */
+    size_t n = out->struct_size;
+    v.struct_size = n;
+    memcpy(out, &v, n < sizeof(v) ? n : sizeof(v));
+    if (n > sizeof(v))
+        memset((char *)out + sizeof(v), 0, n - sizeof(v));
+    return 0;
+}
+
+int bp_pool_dump(const bp_pool *pool, FILE *f)
+{
+    if (!pool || !f)
+        return -EINVAL;
+    bp_pool *p = (bp_pool *)pool;   /* only read */
+    bp_pool_info v;
+    bp_pool_stats st;
+    info_now(pool, &v, &st);
+    const char *fl[] = { "ZERO", "POISON", "NO_CACHE" };
+    char flags[40] = "";
+    for (unsigned k = 0; k < 3; k++)
+        if (p->flags & (1u << k))
+            snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags),
+                     "%s%s", *flags ? "|" : "", fl[k]);
+    char max[24] = "unbounded";
+    if (p->max)
+        snprintf(max, sizeof(max), "%zu", p->max);
+    int e = 0;
+#define OUT(...) (fprintf(f, __VA_ARGS__) < 0 ? (void)(e = 1) : (void)0)
+    OUT("bufpool pool %p\n", (void *)p);
+    OUT("  size %zu, align %zu, %zu bytes per buffer (%zu of bookkeeping)\n",
+        v.size, v.align, v.buffer_bytes, v.overhead);
+    OUT("  buffers %zu (min %zu, max %s), %zu bytes held\n", v.buffers,
+        v.min_buffers, max, v.bytes);
+    OUT("  flags %s, %s allocation%s\n", *flags ? flags : "none",
+        p->alloc || p->alloc1 ? "callback" : "library", p->reset ? ", reset"
+                                                                : "");
+    OUT("  cache %zu per thread, %zu thread caches; fast paths %s (%s)\n",
+        v.cache,
+        v.threads, p->caches.fast && (at_load_relaxed(&bpi_light) ||
+                                      !TC_FAST_LIGHT) ? "on" : "off",
+        at_load_relaxed(&bpi_light) ? "membarrier" : "fenced");
+    OUT("  flushing %s, waiters %u\n", v.flushing ? "on" : "off",
+        at_load_relaxed(&p->wq.waiters));
+    OUT("  stats: gets %llu, reuses %llu, allocs %llu, failures %llu, "
+        "in_use %zu, idle %zu, peak_in_use %zu\n",
+        (unsigned long long)st.gets, (unsigned long long)st.reuses,
+        (unsigned long long)st.allocs, (unsigned long long)st.failures,
+        st.in_use, st.idle, st.peak_in_use);
+    OUT("  idle in the shared store: %lld, in transit: %lld\n",
+        (long long)at_load_relaxed(&p->depot.count),
+        (long long)(at_load_relaxed(&p->depot.transit_in) -
+                    at_load_relaxed(&p->depot.transit_out)));
+    unsigned k = 0;
+    TC_FOR_EACH(&p->caches, tc) {
+        static const char *req[] = { "", ", in remote use", ", closing",
+                                     ", closed", ", orphaned" };
+        unsigned r = at_load_relaxed(&tc->req);
+        OUT("  thread cache %u: %u idle, %llu gets%s\n", k++, tc_n(tc),
+            (unsigned long long)tc_pops(tc), r < 5 ? req[r] : "");
+    }
+#undef OUT
+    return e ? -EIO : 0;
 }

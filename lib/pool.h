@@ -16,7 +16,9 @@ struct bp_pool {
      * waiters (written only when a get waits), the configuration. */
     struct tc_pool caches;
     struct waitq   wq;
-    size_t         size, alloc_size, align, max;
+    size_t         size, alloc_size, align, min, max;
+    size_t         data_align;     /* the alloc callback's data must be
+                                      aligned to it (1: any) */
     unsigned       flags;          /* BP_POOL_*, and POOL_CHECKED */
     unsigned       check;          /* the checkers, at creation (checkers.h) */
     bp_alloc_fn    alloc;

@@ -34,6 +34,15 @@ void slots_fini(struct slots *s)
         free(at_load_relaxed(&s->seg[b]));
 }
 
+size_t slots_bytes(const struct slots *s)
+{
+    size_t bytes = 0;
+    for (unsigned b = 0; b < NSEG; b++)
+        if (at_load_acquire(&((struct slots *)s)->seg[b]))
+            bytes += ((size_t)64 << b) * sizeof(struct slot);
+    return bytes;
+}
+
 static _Atomic uint32_t *empty_link(void *s, uint32_t i)
 {
     return &slot_at(s, i)->next;

@@ -96,6 +96,9 @@ BPI_HIDDEN void slots_fini(struct slots *s);
  * ENOMEM when the table is full or a segment cannot be allocated. */
 BPI_HIDDEN struct slot *slots_new(struct slots *s, struct slot_run *run);
 
+/* Bytes of the segments allocated so far. */
+BPI_HIDDEN size_t slots_bytes(const struct slots *s);
+
 /* Puts a slot whose data was freed on the empty list. */
 BPI_HIDDEN void slots_free(struct slots *s, struct slot *sl);
 

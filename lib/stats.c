@@ -10,15 +10,14 @@
 #define STATS_V0_SIZE (offsetof(bp_pool_stats, peak_in_use) + \
                        sizeof(((bp_pool_stats *)0)->peak_in_use))
 
-void stats_init(struct stats *st, _Atomic uint64_t *refs, struct depot *depot,
-                struct tc_pool *caches)
+void stats_init(struct stats *st, struct depot *depot, struct tc_pool *caches)
 {
     atomic_init(&st->allocs, 0);
     atomic_init(&st->get_allocs, 0);
     atomic_init(&st->slow_reuses, 0);
     atomic_init(&st->failures, 0);
+    atomic_init(&st->freed, 0);
     atomic_init(&st->peak, 0);
-    st->refs = refs;
     st->depot = depot;
     st->caches = caches;
 }
@@ -46,13 +45,19 @@ static int64_t idle_now(const struct stats *st)
     return idle + (int64_t)(in - out);
 }
 
-/* Buffers allocated (or being allocated) and how many of them are idle:
- * idle_now() never under-counts, so it may exceed the buffers read before
- * it; it is then clamped, so that in_use + idle <= buffers. */
-static void count_now(const struct stats *st, int64_t *buffers, int64_t *idle)
+/* Buffers allocated and how many of them are idle; *allocs the count read.
+ * allocs is read first and freed last, so buffers is never over-counted
+ * (an allocation under way is not counted until it succeeded), and
+ * idle_now() never under-counts, so it may exceed the buffers; it is then
+ * clamped, so that in_use + idle <= buffers <= allocs. */
+static void count_now(const struct stats *st, uint64_t *allocs,
+                      int64_t *buffers, int64_t *idle)
 {
-    *buffers = (int64_t)refs_buffers(at_load_relaxed(st->refs)) - 1;
+    *allocs = at_load_relaxed(&st->allocs);
     *idle = idle_now(st);
+    *buffers = (int64_t)(*allocs - at_load_relaxed(&st->freed));
+    if (*buffers < 0)
+        *buffers = 0;
     if (*idle > *buffers)
         *idle = *buffers;
     if (*idle < 0)
@@ -61,15 +66,17 @@ static void count_now(const struct stats *st, int64_t *buffers, int64_t *idle)
 
 static int64_t in_use_now(const struct stats *st)
 {
+    uint64_t allocs;
     int64_t buffers, idle;
-    count_now(st, &buffers, &idle);
+    count_now(st, &allocs, &buffers, &idle);
     return buffers - idle;
 }
 
 size_t stats_idle(const struct stats *st)
 {
+    uint64_t allocs;
     int64_t buffers, idle;
-    count_now(st, &buffers, &idle);
+    count_now(st, &allocs, &buffers, &idle);
     return (size_t)idle;
 }
 
@@ -96,8 +103,10 @@ void peak_check(struct stats *st, struct tcache *s, struct ring *sr)
 {
     int64_t in_use = in_use_now(st);
     size_t peak = at_load_relaxed(&st->peak);
+    /* Release: a stats read that sees this peak reads allocs after ours
+     * (stats_get). */
     while ((size_t)in_use > peak &&
-           !at_cas_weak_relaxed(&st->peak, &peak, (size_t)in_use))
+           !at_cas_weak_release(&st->peak, &peak, (size_t)in_use))
         ;
     if ((size_t)in_use > peak)
         peak = (size_t)in_use;
@@ -148,14 +157,15 @@ int stats_get(const struct stats *st, bp_pool_stats *out)
     TC_FOR_EACH(st->caches, tc)
         reuses += tc_pops(tc);
     v.reuses = reuses;
-    v.allocs = at_load_relaxed(&st->allocs);
     v.failures = at_load_relaxed(&st->failures);
     v.gets = reuses + v.failures + at_load_relaxed(&st->get_allocs);
+    /* Acquire, then allocs: at least the allocs the peak was computed from
+     * (peak_check), so peak_in_use <= allocs. */
+    size_t peak = at_load_acquire(&st->peak);
     int64_t buffers, idle;
-    count_now(st, &buffers, &idle);
+    count_now(st, &v.allocs, &buffers, &idle);
     v.idle = (size_t)idle;
     v.in_use = (size_t)(buffers - idle);
-    size_t peak = at_load_relaxed(&st->peak);
     v.peak_in_use = peak > v.in_use ? peak : v.in_use;
     /* The caller's struct: what fits, its newer fields 0. */
     size_t n = out->struct_size;

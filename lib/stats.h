@@ -1,7 +1,8 @@
 /* stats.h - a pool's statistics: counters, and in_use and its peak
  * computed from the shards instead of a shared counter.
  *
- *   buffers = refs_buffers(refs) - 1 (allocated, and being allocated)
+ *   buffers = allocs - freed    (never a buffer whose allocation is under
+ *                                way: in_use <= peak_in_use <= allocs)
  *   idle    = min(buffers, depot count + sum(cache n + ring count)
  *                          + in transit)
  *   in_use  = buffers - idle
@@ -39,15 +40,15 @@ struct stats {
     _Atomic uint64_t get_allocs;   /* ... of which by a get */
     _Atomic uint64_t slow_reuses;  /* gets served outside a cache pop */
     _Atomic uint64_t failures;     /* gets that returned NULL */
+    _Atomic uint64_t freed;        /* buffers freed by trim */
     _Atomic size_t   peak;         /* highest in_use seen by a check */
-    /* What in_use is computed from. */
-    _Atomic uint64_t *refs;        /* the pool's, see REFS_PIN */
+    /* What idle is computed from. */
     struct depot    *depot;
     struct tc_pool  *caches;
 };
 
-BPI_HIDDEN void stats_init(struct stats *st, _Atomic uint64_t *refs,
-                           struct depot *depot, struct tc_pool *caches);
+BPI_HIDDEN void stats_init(struct stats *st, struct depot *depot,
+                           struct tc_pool *caches);
 
 /* Relaxed: statistics. */
 static inline void stats_count(_Atomic uint64_t *counter)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int bpi_light;
+atomic_int bpi_light;
 
 _Thread_local uint32_t bpi_tl_tid __attribute__((tls_model("initial-exec")));
 
@@ -21,7 +21,7 @@ static _Thread_local unsigned char tl_state
     __attribute__((tls_model("initial-exec")));
 
 struct tcache bpi_tc_none = {
-    .cap = 0, .floor = FLOOR_CLOSED, .req = REQ_BUSY,
+    .cap = 0, .floor = FLOOR_CLOSED, .req = REQ_BUSY, .fenced = 1,
 };
 
 /* The registry, under `lock`: every pool that is not destroyed yet (their
@@ -49,7 +49,7 @@ static void init(void)
 {
     /* The caches are the library's own memory (checkers.h). */
     ck_internal(&bpi_tc_none, sizeof(bpi_tc_none));
-    bpi_light = bpi_heavy_barrier_init();
+    at_store_relaxed(&bpi_light, bpi_heavy_barrier_init());
     exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     ck_release(&once);
@@ -64,13 +64,15 @@ void tc_init_once(void)
 }
 
 int tc_pool_init(struct tc_pool *tp, unsigned cache_max, unsigned claim_max,
-                 bool fast, struct depot *depot)
+                 bool fast, struct depot *depot, const struct tc_hooks *hooks)
 {
     tp->cache_max = cache_max;
     tp->claim_max = claim_max;
-    tp->fast = (bpi_light || !TC_FAST_LIGHT) && fast;
+    tp->fast = (at_load_relaxed(&bpi_light) || !TC_FAST_LIGHT) && fast;
     atomic_init(&tp->shared, false);
     tp->closed = false;
+    atomic_init(&tp->flushing, 0);
+    tp->hooks = hooks;
     atomic_init(&tp->registry, NULL);
     tp->depot = depot;
     for (unsigned k = 0; k < TC_INLINE; k++)
@@ -91,6 +93,23 @@ int tc_pool_init(struct tc_pool *tp, unsigned cache_max, unsigned claim_max,
     if (!ok)
         free(tp->heap);
     return ok ? 0 : -ENOMEM;
+}
+
+size_t tc_pool_bytes(struct tc_pool *tp, size_t *count)
+{
+    size_t n = 0, bytes = 0;
+    TC_FOR_EACH(tp, tc) {
+        n++;
+        if (at_load_acquire(&tc->ring))
+            bytes += sizeof(struct ring);
+    }
+    /* The heap copies of the array change under the lock. */
+    pthread_mutex_lock(&lock);
+    for (struct tc_array *a = tp->heap; a; a = a->older)
+        bytes += sizeof(*a) + a->cap * sizeof(a->tc[0]);
+    pthread_mutex_unlock(&lock);
+    *count = n;
+    return bytes + n * sizeof(struct tcache);
 }
 
 void tc_pool_close(struct tc_pool *tp)
@@ -133,21 +152,92 @@ static void tc_block(struct tcache *tc)
     at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
 }
 
-/* Whether tp's fast paths run: they may, and the pool is not shared. */
-static bool gates_used(struct tc_pool *tp)
+/* Whether tc's gates may open: the pool's fast paths run (they may, and
+ * the pool is not shared), and they would not be light sections that the
+ * handshake can no longer exclude (fenced mode; fenced is read after the
+ * owner's last leave, so a cache acknowledged meanwhile stays closed). */
+static bool gates_open_ok(struct tcache *tc)
 {
-    return tp->fast && !at_load_relaxed(&tp->shared);
+    struct tc_pool *tp = tc->pool;
+    return tp->fast && !at_load_relaxed(&tp->shared) &&
+           (!TC_FAST_LIGHT || (at_load_relaxed(&bpi_light) &&
+                               !at_load_relaxed(&tc->fenced)));
 }
 
-/* Opens them again (where the fast paths run), before req is cleared.
- * Release: our changes to items and n happen-before the owner's next fast
- * path, which loads the gate with acquire. */
+/* Opens them again, before req is cleared, as far as they may be: the cap
+ * to cap_open, the floor only while the pool is not flushing.  Release:
+ * our changes to items and n happen-before the owner's next fast path,
+ * which loads the gate with acquire. */
 static void tc_unblock(struct tcache *tc)
 {
-    if (!gates_used(tc->pool))
+    struct tc_pool *tp = tc->pool;
+    if (!gates_open_ok(tc))
         return;
     at_store_release(&tc->cap, tc->cap_open);
-    at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
+    /* seq_cst: pairs with tc_pool_set_flushing's store. */
+    if (!at_load_seq_cst(&tp->flushing))
+        at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
+}
+
+/* Claims tc for a remote operation: one at a time.  Acquire: the previous
+ * one's changes to items are visible. */
+static void tc_claim(struct tcache *tc)
+{
+    while (at_xchg_acquire(&tc->rbusy, 1))
+        bpi_yield();
+}
+
+static void tc_unclaim(struct tcache *tc)
+{
+    at_store_release(&tc->rbusy, 0);
+}
+
+void tc_pool_set_flushing(struct tc_pool *tp, bool on)
+{
+    /* seq_cst: a cache made meanwhile is in the registry read below, or
+     * its maker reads this store (cache_new). */
+    at_store_seq_cst(&tp->flushing, on);
+    for (struct tcache *tc = at_load_seq_cst(&tp->registry); tc;
+         tc = tc->pnext) {
+        tc_claim(tc);
+        /* The last one to get here reads the last value stored (concurrent
+         * calls agree); a cache in remote use gets the value when the
+         * remote unblocks it. */
+        if (at_load_relaxed(&tc->req) == REQ_NONE) {
+            if (at_load_seq_cst(&tp->flushing))
+                at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
+            else
+                tc_unblock(tc);
+        }
+        tc_unclaim(tc);
+    }
+}
+
+/* ---- fenced mode -------------------------------------------------------------- */
+
+void tc_fence_ack(struct tcache *tc)
+{
+    /* In a fenced section that excludes remotes: from now on the fast
+     * paths, whose sections are light, find the gates closed. */
+    if (TC_FAST_LIGHT)
+        tc_block(tc);
+    /* seq_cst, and the load of shared: against enter_shared's "shared,
+     * then (tc_collect) load fenced": either it takes this cache, or we
+     * see shared here and do what it would have done. */
+    at_store_seq_cst(&tc->fenced, 1);
+    if (at_load_seq_cst(&tc->pool->shared)) {
+        tc_flush(tc, tc_n(tc));
+        tc->cap_open = 0;
+    }
+}
+
+/* The heavy barrier failed: fenced mode for good.  Closes every gate of
+ * tp, so that its owners acknowledge at their next get or release. */
+static void tc_go_fenced(struct tc_pool *tp)
+{
+    at_store_seq_cst(&bpi_light, 0);
+    TC_FOR_EACH(tp, tc)
+        tc_block(tc);
 }
 
 /* ---- owner operations ------------------------------------------------------ */
@@ -182,6 +272,46 @@ void tc_flush(struct tcache *tc, unsigned k)
     depot_transit_end(d, k);
 }
 
+/* Claims everything in r onto the chain first; adds to *count.  transit:
+ * counted in transit there until the caller places them (NULL: the pool
+ * is closed and they are freed).  Other claimers may race; the owner may
+ * push more meanwhile only when it could not be excluded (REQ_ORPHAN: it
+ * takes those itself). */
+static uint32_t ring_drain(struct ring *r, struct depot *transit,
+                           uint32_t first, size_t *count)
+{
+    if (!r)
+        return first;
+    struct slot *got[CACHE_MAX];
+    uint64_t left;
+    unsigned m;
+    while ((m = ring_claim(r, got, CACHE_MAX, NULL, NULL, &left)) > 0) {
+        if (transit)
+            depot_transit_begin(transit, m);
+        for (unsigned i = 0; i < m; i++) {
+            chain_link(got[i], first);
+            first = got[i]->idx;
+        }
+        *count += m;
+    }
+    return first;
+}
+
+uint32_t tc_orphan_take(struct tcache *tc, size_t *count)
+{
+    unsigned n = tc_n(tc);
+    uint32_t first = NIL;
+    for (unsigned i = 0; i < n; i++) {
+        chain_link(tc->items[i], first);
+        first = tc->items[i]->idx;
+    }
+    tc_set_n(tc, 0);
+    *count = n;
+    first = ring_drain(at_load_acquire(&tc->ring), NULL, first, count);
+    at_store_relaxed(&tc->req, REQ_CLOSED);
+    return first;
+}
+
 void tc_open_cap(struct tcache *tc)
 {
     struct tc_pool *tp = tc->pool;
@@ -191,15 +321,17 @@ void tc_open_cap(struct tcache *tc)
         return;
     tc->cap_open = tp->cache_max;
     tc->pops_seen = tc_pops(tc);
-    if (!gates_used(tp))
+    if (!gates_open_ok(tc))
         return;
     /* The gate, with a seq_cst store, closed again if a remote request
      * came meanwhile: a remote stores req, then closes the gate, both
      * seq_cst, so either we see its req here or its close comes after our
      * open; the gate stays closed while it works (tc_unblock reopens it to
-     * cap_open, read after we left). */
+     * cap_open, read after we left).  The same against tc_go_fenced's
+     * "bpi_light 0, then close every gate". */
     at_store_seq_cst(&tc->cap, tc->cap_open);
-    if (at_load_seq_cst(&tc->req) != REQ_NONE)
+    if (at_load_seq_cst(&tc->req) != REQ_NONE ||
+        (TC_FAST_LIGHT && !at_load_seq_cst(&bpi_light)))
         at_store_seq_cst(&tc->cap, 0);
 }
 
@@ -309,7 +441,8 @@ static bool thread_start(void)
 }
 
 /* Runs when a thread that used a pool exits: its idle buffers go to the
- * depots, its number (and with it its caches) to the next new thread. */
+ * depots, its number (and with it its caches) to the next new thread; the
+ * buffers of caches a closed pool left to it are freed. */
 static void thread_exit(void *unused)
 {
     (void)unused;
@@ -317,15 +450,27 @@ static void thread_exit(void *unused)
     BPI_ASSERT(tid != 0 && tid < tid_cap);
     tl_state = TL_EXITING;
     bpi_tl_tid = 0;
+    struct tcache *orphans = NULL;
     pthread_mutex_lock(&lock);
     for (struct tc_pool *tp = pools; tp; tp = tp->next) {
         struct tcache *tc = at_load_relaxed(&tp->arr)[tid];
         if (tc == &bpi_tc_none || !tp->cache_max)
             continue;
         /* A remote thread is using it (not for long), or the pool is
-         * closed (then its depot is too). */
+         * closed (then its depot is too), maybe leaving its buffers to us
+         * (acquire: the request is final). */
         while (!tc_enter(tc)) {
-            if (at_load_acquire(&tc->req) == REQ_CLOSED)
+            unsigned req = at_load_acquire(&tc->req);
+            if (req == REQ_ORPHAN) {
+                size_t n;
+                tc->orphan_first = tc_orphan_take(tc, &n);
+                tc->orphan_n = (uint32_t)n;
+                if (n) {
+                    tc->rnext = orphans;
+                    orphans = tc;
+                }
+            }
+            if (req == REQ_ORPHAN || req == REQ_CLOSED)
                 goto next;
             bpi_yield();
         }
@@ -339,6 +484,14 @@ static void thread_exit(void *unused)
     }
     tid_give_back(tid);
     pthread_mutex_unlock(&lock);
+    /* Outside the lock: freeing runs the user's callbacks and may destroy
+     * the pool (its buffers keep it alive until then). */
+    while (orphans) {
+        struct tcache *tc = orphans;
+        orphans = tc->rnext;
+        tc->pool->hooks->orphan_free(tc->pool, tc->orphan_first,
+                                     tc->orphan_n);
+    }
 }
 
 /* ---- fork -------------------------------------------------------------------
@@ -379,6 +532,7 @@ static void fork_child(void)
             }
         }
         depot_after_fork(tp->depot);
+        tp->hooks->after_fork(tp);
     }
     pthread_mutex_unlock(&lock);
 }
@@ -391,17 +545,28 @@ static struct tcache *cache_new(struct tc_pool *tp)
         return NULL;
     memset(tc, 0, sizeof(*tc));
     ck_internal(tc, sizeof(*tc));
-    bool fast = gates_used(tp) && tp->cache_max;
-    /* The cap gate closed and cap_open 0: a thread caches a pool's
-     * buffers in items only once it gets from the pool (tc_open_cap). */
+    /* The gates closed and cap_open 0: a thread caches a pool's buffers in
+     * items only once it gets from the pool (tc_open_cap).  Its sections
+     * are fenced from the start in fenced mode, and under TSan, whose fast
+     * paths are seq_cst. */
     atomic_init(&tc->cap, 0);
-    atomic_init(&tc->floor, fast ? 0 : FLOOR_CLOSED);
+    atomic_init(&tc->floor, FLOOR_CLOSED);
+    atomic_init(&tc->fenced, !at_load_relaxed(&bpi_light) || !TC_FAST_LIGHT);
     tc->pool = tp;
     struct tcache *head = at_load_relaxed(&tp->registry);
     do
         tc->pnext = head;
-    /* seq_cst: publishes tc to the remotes' registry walks. */
+    /* seq_cst: publishes tc to the remotes' registry walks (and to
+     * tc_pool_set_flushing's). */
     while (!at_cas_weak_seq_cst(&tp->registry, &head, tc));
+    /* Then opens the gates as a remote would (reading flushing after the
+     * publication): a remote already using the cache opens them itself. */
+    if (tp->cache_max) {
+        tc_claim(tc);
+        if (at_load_relaxed(&tc->req) == REQ_NONE)
+            tc_unblock(tc);
+        tc_unclaim(tc);
+    }
     return tc;
 }
 
@@ -423,29 +588,6 @@ struct tcache *tc_lookup_slow(struct tc_pool *tp)
 
 /* ---- the remote side ----------------------------------------------------------- */
 
-/* Claims everything in tc's ring onto the chain first; adds to *count.
- * The owner is excluded (uninit closed the cache): it pushes no more;
- * other claimers may race. */
-static uint32_t ring_drain(struct tcache *tc, uint32_t first, size_t *count)
-{
-    struct ring *r = at_load_acquire(&tc->ring);
-    if (!r)
-        return first;
-    struct slot *got[CACHE_MAX];
-    uint64_t left;
-    unsigned m;
-    while ((m = ring_claim(r, got, CACHE_MAX, NULL, NULL, &left)) > 0) {
-        /* In transit from the ring until the caller places them. */
-        depot_transit_begin(tc->pool->depot, m);
-        for (unsigned i = 0; i < m; i++) {
-            chain_link(got[i], first);
-            first = got[i]->idx;
-        }
-        *count += m;
-    }
-    return first;
-}
-
 uint32_t tc_collect(struct tc_pool *tp, bool close, bool all, size_t max,
                     size_t *count)
 {
@@ -463,17 +605,15 @@ uint32_t tc_collect(struct tc_pool *tp, bool close, bool all, size_t max,
         unsigned hint = tc_n(tc);
         if (!all && !hint)
             continue;
-        /* Acquire: one remote at a time; the previous one's changes to
-         * items are visible.  Every remote claims caches in registry order,
-         * so waiting here cannot deadlock. */
-        while (at_xchg_acquire(&tc->rbusy, 1))
-            bpi_yield();
-        if (at_load_relaxed(&tc->req) == REQ_CLOSED) {
-            at_store_release(&tc->rbusy, 0);
+        /* Every remote claims caches in registry order, so waiting here
+         * cannot deadlock. */
+        tc_claim(tc);
+        if (at_load_relaxed(&tc->req) >= REQ_CLOSING) {
+            tc_unclaim(tc);
             continue;
         }
         /* seq_cst: the Dekker store, paired with the owner's busy store. */
-        at_store_seq_cst(&tc->req, close ? REQ_CLOSED : REQ_BUSY);
+        at_store_seq_cst(&tc->req, close ? REQ_CLOSING : REQ_BUSY);
         tc_block(tc);
         tc->rnext = sel;
         sel = tc;
@@ -482,9 +622,16 @@ uint32_t tc_collect(struct tc_pool *tp, bool close, bool all, size_t max,
     if (!sel)
         return NIL;
     /* 2. One heavy barrier for all of them: an owner that entered before it
-     *    shows busy below; one that enters after it sees req. */
-    if (bpi_light)
-        bpi_heavy_barrier();
+     *    shows busy below; one that enters after it sees req.  Without one
+     *    (fenced mode, or it fails now) only the caches whose owners
+     *    acknowledged fenced mode are used: their sections are seq_cst. */
+    bool barrier = false;
+    if (at_load_relaxed(&bpi_light)) {
+        barrier = bpi_heavy_barrier() == 0;
+        if (!barrier)
+            tc_go_fenced(tp);
+    }
+    struct tcache *mine = tc_mine(tp);
     /* 3. Wait for each owner to leave, then take the oldest of its buffers
      *    (up to max in all). */
     uint32_t first = NIL;
@@ -492,6 +639,24 @@ uint32_t tc_collect(struct tc_pool *tp, bool close, bool all, size_t max,
     bool shared = at_load_seq_cst(&tp->shared);
     for (struct tcache *tc = sel; tc; tc = sel) {
         sel = tc->rnext;
+        /* Our own cache: we are not inside it, its gates are closed (step
+         * 1) and our next sections are fenced. */
+        if (!barrier && tc == mine)
+            at_store_relaxed(&tc->fenced, 1);
+        /* seq_cst (acquire at least): the acknowledgement, and the owner's
+         * sections before it (seq_cst: see tc_fence_ack).  Without it,
+         * leave the items as they are, gates closed: the owner
+         * acknowledges at its next get or release (tcache.h).  Its ring
+         * needs no handshake: uninit drains it now, and the owner takes
+         * what it pushes after that (REQ_ORPHAN). */
+        if (!barrier && !at_load_seq_cst(&tc->fenced)) {
+            if (close)
+                first = ring_drain(at_load_acquire(&tc->ring), tp->depot,
+                                   first, count);
+            at_store_release(&tc->req, close ? REQ_ORPHAN : REQ_NONE);
+            tc_unclaim(tc);
+            continue;
+        }
         /* seq_cst (acquire at least): the owner's items are visible. */
         while (at_load_seq_cst(&tc->busy))
             bpi_yield();
@@ -513,16 +678,19 @@ uint32_t tc_collect(struct tc_pool *tp, bool close, bool all, size_t max,
         depot_transit_end(tp->depot, n - m);
         tc_set_lw(tc, at_load_relaxed(&tc->lw) - m);
         if (close)
-            first = ring_drain(tc, first, count);
+            first = ring_drain(at_load_acquire(&tc->ring), tp->depot, first,
+                               count);
         if (shared)
             tc->cap_open = 0;
         /* Release: our changes to items happen-before the owner's next
          * critical section (it loads a gate or req with acquire). */
-        if (!close) {
+        if (close) {
+            at_store_release(&tc->req, REQ_CLOSED);
+        } else {
             tc_unblock(tc);
             at_store_release(&tc->req, REQ_NONE);
         }
-        at_store_release(&tc->rbusy, 0);
+        tc_unclaim(tc);
     }
     return first;
 }

@@ -11,7 +11,8 @@
  * a shared pool: its releases then go to the ring (pool.c, cache_put).
  *
  * Other threads ("remotes": a pool turning shared, trim, uninit) take the
- * buffers of a cache's items through a handshake (Dekker with an asymmetric fence):
+ * buffers of a cache's items through a handshake (Dekker with an
+ * asymmetric fence):
  * the owner stores busy = 1, then loads req; a remote stores req, then runs
  * a heavy barrier (membarrier: every running thread of the process executes
  * a full fence) and loads busy.  Either the owner sees req and leaves the
@@ -19,16 +20,33 @@
  * critical section to end.  Without the heavy barrier (bpi_light == 0) the
  * owner's store is seq_cst instead.
  *
+ * When the heavy barrier fails at run time (a seccomp filter installed
+ * after the pools were made), the process goes over to fenced mode for
+ * good (bpi_light = 0), and a remote can no longer see an owner inside a
+ * light section.  So it uses only caches whose owners acknowledged the
+ * switch (fenced == 1: every later section of theirs that touches items
+ * is fenced, and their gates stay closed), and skips the others after
+ * closing their gates: their owners' next get or release then takes a
+ * general path, which acknowledges (tc_enter); in a shared pool the
+ * acknowledgement also moves its items to the depot and leaves cap_open 0,
+ * as the pool's turning shared would have.  Until then a skipped cache
+ * keeps its items: a trim frees fewer, a get at the cap may not find them,
+ * and uninit leaves them, and its ring, to the owner (REQ_ORPHAN), who
+ * frees them at its next release or when it exits.  The rings need no
+ * barrier (ring.h): any thread claims from them in either mode.
+ *
  * The fast paths (pool.h) test one "gate" word instead of req: a get pops
  * while n > floor (max(lw, 0), stats.h), a release pushes while n < cap
  * (cap_open); a remote closes both right after setting req (tc_block)
  * and opens them before clearing it; they stay closed in pools whose fast
- * paths may not run, and in shared pools.
+ * paths may not run and in shared pools, and the floor also while the
+ * pool is flushing (gets fail: tc_pool_set_flushing).
  *
  *   0 <= n <= cache_max <= CACHE_MAX,  cap_open in {0, cache_max}
  *   owner inside  =>  busy == 1;   remote inside  =>  req != REQ_NONE
  *   req != REQ_NONE after a heavy barrier  =>  the owner is not inside, or
  *                                              leaves without touching items
+ *   fenced == 1  =>  the same without the barrier (seq_cst on both sides)
  *
  * A thread finds its cache for a pool at arr[tid] of the pool, where
  * tid is the thread's number (dense: the lowest free when the thread first
@@ -51,11 +69,25 @@
 #define CACHE_MAX BP_POOL_CACHE_MAX     /* most idle buffers per cache */
 
 /* tcache.req: what a remote thread asks of the cache's owner. */
-#define REQ_NONE   0u
-#define REQ_BUSY   1u            /* a remote thread is using the cache */
-#define REQ_CLOSED 2u            /* the pool is uninitialised */
+#define REQ_NONE    0u
+#define REQ_BUSY    1u           /* a remote thread is using the cache */
+#define REQ_CLOSING 2u           /* bp_pool_uninit is taking the cache */
+#define REQ_CLOSED  3u           /* the pool is uninitialised */
+#define REQ_ORPHAN  4u           /* ... and left the items to the owner (its
+                                    light sections could not be excluded):
+                                    the owner frees them (tc_orphan_take) */
 
 struct tc_pool;
+
+/* What the caches need from the pool above them (pool.c). */
+struct tc_hooks {
+    /* Frees n buffers an orphaned cache held (REQ_ORPHAN): their data,
+     * and their references to the pool. */
+    void (*orphan_free)(struct tc_pool *tp, uint32_t first, size_t n);
+    /* In the child of a fork(), after the caches and the depot were made
+     * whole again: the pool's own state. */
+    void (*after_fork)(struct tc_pool *tp);
+};
 
 struct tcache {
     /* Hot: written by the owner on every get and release. */
@@ -78,6 +110,10 @@ struct tcache {
     _Atomic(struct ring *) ring;     /* made by the owner, read by all */
     /* Cold. */
     alignas(64) atomic_uint rbusy;   /* one remote at a time */
+    atomic_uint      fenced;         /* 1: the owner's sections are fenced
+                                        (see above) */
+    uint32_t         orphan_first;   /* thread_exit: an orphan's chain */
+    uint32_t         orphan_n;
     struct tc_pool  *pool;
     struct tcache   *pnext;          /* the pool's registry (push-only) */
     struct tcache   *rnext;          /* a remote operation's selection */
@@ -112,6 +148,8 @@ struct tc_pool {
      * without a handshake; the gates stay closed (pool.c, enter_shared). */
     atomic_bool      shared;
     bool             closed;         /* no new caches (under the lock) */
+    atomic_uint      flushing;       /* 1: gets fail, the floors stay closed */
+    const struct tc_hooks *hooks;
     _Atomic(struct tcache *) registry;   /* every cache, push-only */
     struct depot    *depot;
     struct tc_array *heap;           /* the newest heap copy, or NULL */
@@ -122,10 +160,10 @@ struct tc_pool {
     for (struct tcache *tc = at_load_acquire(&(tp)->registry); tc;           \
          tc = tc->pnext)
 
-/* Set once, before the first pool exists: 1 when bpi_heavy_barrier()
- * works, so that owners may enter their cache with a compiler barrier
- * only ("light mode"; see tc_begin). */
-BPI_HIDDEN extern int bpi_light;
+/* 1 while bpi_heavy_barrier() works, so that owners may enter their cache
+ * with a compiler barrier only ("light mode"; see tc_begin).  Set before
+ * the first pool exists; set to 0 for good when the barrier fails. */
+BPI_HIDDEN extern atomic_int bpi_light;
 
 /* Once per process: decides bpi_light, makes the thread-exit key, installs
  * the fork handlers. */
@@ -186,15 +224,23 @@ static inline void tc_leave(struct tcache *tc)
     at_store_release(&tc->busy, 0);
 }
 
+/* Owner, in a fenced section of its own: acknowledges fenced mode. */
+BPI_HIDDEN void tc_fence_ack(struct tcache *tc);
+
 /* Begin for the general paths: whether the cache may be used; if not, the
- * section is left again and tc->req says why. */
+ * section is left again and tc->req says why.  Relaxed: a thread that saw
+ * bpi_light 0 never sees 1 again (coherence). */
 static inline bool tc_enter(struct tcache *tc)
 {
-    tc_begin(tc, bpi_light);
-    if (bpi_likely(!tc_blocked(tc)))
-        return true;
-    tc_leave(tc);
-    return false;
+    bool light = at_load_relaxed(&bpi_light);
+    tc_begin(tc, light);
+    if (bpi_unlikely(tc_blocked(tc))) {
+        tc_leave(tc);
+        return false;
+    }
+    if (bpi_unlikely(!light && !at_load_relaxed(&tc->fenced)))
+        tc_fence_ack(tc);
+    return true;
 }
 
 /* In the section, with np's n < cap: caches sl on top. */
@@ -289,7 +335,16 @@ static inline struct tcache *tc_lookup(struct tc_pool *tp)
  * mode, or TSan).  claim_max: see claim() in pool.c.  0 or -ENOMEM. */
 BPI_HIDDEN int tc_pool_init(struct tc_pool *tp, unsigned cache_max,
                             unsigned claim_max, bool fast,
-                            struct depot *depot);
+                            struct depot *depot,
+                            const struct tc_hooks *hooks);
+
+/* Gets fail while on: closes (or reopens) the get gate of every cache, so
+ * that a get takes the general path, which tests tp->flushing. */
+BPI_HIDDEN void tc_pool_set_flushing(struct tc_pool *tp, bool on);
+
+/* The caches' memory: bytes of the caches, their rings and the arrays of
+ * entries beyond the pool's own; *count the caches. */
+BPI_HIDDEN size_t tc_pool_bytes(struct tc_pool *tp, size_t *count);
 
 /* No new caches: the pool is being uninitialised. */
 BPI_HIDDEN void tc_pool_close(struct tc_pool *tp);
@@ -299,6 +354,11 @@ BPI_HIDDEN void tc_pool_fini(struct tc_pool *tp);
 
 /* Owner, in the section: moves the k oldest idle buffers to the depot. */
 BPI_HIDDEN void tc_flush(struct tcache *tc, unsigned k);
+
+/* Owner, outside the section, with req REQ_ORPHAN: takes every buffer of
+ * the cache, its items' and its ring's, as one chain (*n its length) and
+ * marks it REQ_CLOSED. */
+BPI_HIDDEN uint32_t tc_orphan_take(struct tcache *tc, size_t *n);
 
 /* Owner, in the section: lets its releases be cached in items (up to
  * cache_max): it gets from the pool.  Not in a shared pool. */
@@ -314,8 +374,10 @@ BPI_HIDDEN struct ring *tc_ring(struct tcache *tc);
 /* Remote: takes up to max idle buffers from the caches' items (the oldest
  * of each) into one chain; returns it, *count its length.  all: also
  * caches that look empty; else those are skipped.  close: marks every
- * cache REQ_CLOSED and takes what its ring holds too (max must be
- * SIZE_MAX).  In a shared pool it leaves every cache's cap_open 0. */
+ * cache REQ_CLOSED and takes what its ring holds too, or marks it
+ * REQ_ORPHAN when it cannot take its buffers (fenced mode, above); max
+ * must be SIZE_MAX.  In a shared pool it leaves every cache it takes with
+ * cap_open 0 (one it skips gets there when its owner acknowledges). */
 BPI_HIDDEN uint32_t tc_collect(struct tc_pool *tp, bool close, bool all,
                                size_t max, size_t *count);
 

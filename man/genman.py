@@ -360,8 +360,10 @@ def list_items(lines):
     return items
 
 
-def prose_errors(lines, listed):
-    """Errnos named in the running text: [(code, text)]."""
+def prose_errors(lines, listed, negative_only=False):
+    """Errnos named in the running text: [(code, text)].  negative_only: a
+    function that returns -errno reports only those written -ECODE (another
+    errno it names is someone else's: "gets fail with ECANCELED")."""
     text = " ".join(l.strip() for l in lines if not re.match(
         r"^\s+-?E[A-Z0-9]+(?:,\s*-?E[A-Z0-9]+)*\s{2,}", l))
     found = []
@@ -370,6 +372,11 @@ def prose_errors(lines, listed):
         for m in re.finditer(r"-?\b(E[A-Z0-9]{2,})\b", sent):
             code = m.group(1)
             if not ERRNO.fullmatch(code) or code in seen:
+                continue
+            if negative_only and not m.group(0).startswith("-"):
+                continue
+            # "never fails with EINTR": a promise, not an error
+            if re.search(r"\bnever (?:fails|returns) with\s*$", sent[:m.start()]):
                 continue
             seen.add(code)
             after = sent[m.end():]
@@ -397,7 +404,10 @@ def errors_of(decl, by_name):
     c = decl.comment or []
     items = list_items(c)
     listed = [x for codes, _ in items for x in codes]
-    items += [([code], what) for code, what in prose_errors(c, listed)]
+    ret = decl.text.split(decl.name)[0]
+    items += [([code], what) for code, what in
+              prose_errors(c, listed, "*" not in ret and
+                           re.search(r"\bint\b", ret) is not None)]
     # "As f(), ..." at the start, or an item saying "as f()": f's errors
     out = []
     for codes, what in items:

@@ -5,7 +5,9 @@
 # -DNOGATE (fast paths not shut out), -DNOCAS (ring claims without CAS),
 # -DNOFULLCHECK (ring pushes without the fullness check), -DNOREOPENCHECK
 # (tc_open_cap without its req check), -DSELFENTER (enter_shared skipping
-# its own cache when a remote is using it).
+# its own cache when a remote is using it); and, with -DFALLBACK
+# (membarrier failing at run time), -DNOACK (unacknowledged caches used)
+# and -DNOACKFLUSH (an acknowledgement in a shared pool keeps its items).
 #
 #   model/check.sh [--full] [--keep] [--cover]
 #
@@ -27,7 +29,7 @@ for a in "$@"; do
     --full) full=yes ;;
     --keep) keep=yes ;;
     --cover) cover=yes ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check.sh: unknown argument '$a'" >&2; exit 2 ;;
   esac
 done
@@ -74,7 +76,12 @@ NOGATE, 2 threads|fail|full|0|-DNOGATE -DNT=2 -DCAP=2 -DGETS=2
 NOCAS, pipeline|fail|quick|0|-DNOCAS -DNT=2 -DPASS=1 -DGETS0=4 -DGETS1=0 -DCAP=3
 NOFULLCHECK, pipeline|fail|full|0|-DNOFULLCHECK -DNT=2 -DPASS=1 -DGETS0=4 -DGETS1=0 -DCAP=3
 NOREOPENCHECK, trim against 1 thread|fail|full|0|-DNOREOPENCHECK -DNT=1 -DTRIM=1 -DCAP=2 -DGETS=3
-SELFENTER, trim against 1 thread|fail|quick|0|-DSELFENTER -DNT=1 -DTRIM=1 -DCAP=1 -DGETS=2'
+SELFENTER, trim against 1 thread|fail|quick|0|-DSELFENTER -DNT=1 -DTRIM=1 -DCAP=1 -DGETS=2
+FALLBACK (membarrier fails), trim against 1 thread|pass|quick|0|-DFALLBACK -DNT=1 -DTRIM=1 -DCAP=2 -DGETS=3
+FALLBACK, pipeline|pass|full|1|-DFALLBACK -DNT=2 -DPASS=1 -DGETS0=4 -DGETS1=0 -DCAP=3
+FALLBACK, 2 threads, cap 2|pass|full|1|-DFALLBACK -DNT=2 -DCAP=2 -DGETS=2
+FALLBACK NOACK, trim against 1 thread|fail|quick|0|-DFALLBACK -DNOACK -DNT=1 -DTRIM=1 -DCAP=2 -DGETS=3
+FALLBACK NOACKFLUSH, 2 threads, cap 2|fail|full|0|-DFALLBACK -DNOACKFLUSH -DNT=2 -DCAP=2 -DGETS=2'
 if [ $full = no ] && [ $cover = no ]; then
   runs=$(printf '%s\n' "$runs" | awk -F'|' '$3 == "quick"')
 fi
@@ -124,7 +131,9 @@ if [ $cover = yes ]; then
 28|a get fails at the cap (EAGAIN)
 29|a collect takes items
 30|tc_fill fills items
-31|a fast path get with a stale tl_key (the pool is shared)'
+31|a fast path get with a stale tl_key (the pool is shared)
+32|FALLBACK: an acknowledgement in a shared pool flushes its items
+33|FALLBACK: a collect skips an unacknowledged cache'
   configs=$(printf '%s\n' "$runs" | awk -F'|' '$2 == "pass" {print $5}')
   echo "1..$(printf '%s\n' "$marks" | wc -l)"
   n=0 bad=0

@@ -19,6 +19,21 @@
  *               a remote request is pending
  *   -DSELFENTER enter_shared as first written: its own
  *               cache by tc_enter, skipped when a remote is using it
+ *   -DFALLBACK -DNOACK  (below) a remote uses caches whose owners did not
+ *               acknowledge fenced mode
+ *   -DFALLBACK -DNOACKFLUSH  an acknowledgement in a shared pool leaves the
+ *               items and cap_open as they are
+ *
+ * -DFALLBACK (issue 19) models membarrier failing at run time, in its worst
+ * case: every remote's barrier fails.  Light sections - every fast path,
+ * and a general path whose owner has not seen fenced mode yet (it may read
+ * bpi_light stale) - may perform their gate or req load before their busy
+ * store is visible, as NOFENCE; the first remote switches to fenced mode
+ * (light = 0) and closes every gate; an owner in a fenced general section
+ * that excludes remotes acknowledges (closes its gates, fenced = 1, and in
+ * a shared pool moves its items to the depot, cap_open 0); a remote uses
+ * only acknowledged caches' items and skips the others (their rings need
+ * no handshake), and never reopens a gate.
  *
  * Properties (assert): a buffer is handed out only when nobody holds it; the
  * owner and a remote thread are never both inside a cache; every buffer that
@@ -77,6 +92,17 @@
 
 #define NIL   255
 #define ME    (me + 1)
+
+/* FALLBACK: a remote uses only acknowledged caches (NOACK: every one). */
+#if defined(FALLBACK) && !defined(NOACK)
+#define USABLE(v) (c[v].fenced == 1)
+#else
+#define USABLE(v) 1
+#endif
+/* FALLBACK: every light section loads its gate or req early. */
+#if defined(NOFENCE) || defined(FALLBACK)
+#define EARLY 1
+#endif
 #define NH    (NT + 1) /* hands: the workers' and the trimmer's */
 
 #ifdef NOTAG
@@ -122,6 +148,7 @@ typedef tcache {
     bit  req;          /* REQ_NONE 0, REQ_BUSY 1 (REQ_CLOSED: not modelled) */
     bit  fgate;        /* floor = FLOOR_CLOSED */
     bit  rbusy;
+    bit  fenced;       /* FALLBACK: the owner acknowledged fenced mode */
     bit  ocs;          /* ghost */
     bit  rcs           /* ghost */
 };
@@ -149,11 +176,13 @@ byte refs;             /* pool->refs - 1: buffers allocated + reservations */
 byte nslots;           /* pool->nslots: slots (buffers) created */
 bit  shared;           /* pool->shared */
 bit  key = LIGHT;      /* the gates are open: the fast paths are used */
+bit  light = 1;        /* FALLBACK: bpi_light */
 
 /* Ghosts. */
 bit  shdone;           /* enter_shared has finished */
 byte holder[CAP];      /* 0: not held by a user; else thread + 1 */
 byte tr[NH];           /* a NIL-terminated chain in thread t's hands */
+byte fl[NT];           /* FALLBACK: the chain an acknowledgement flushes */
 byte pend[NT];         /* a buffer worker t is releasing */
 byte mb = NIL;         /* PASS: a buffer on its way from worker 0 to 1 */
 bit  fin0;             /* PASS: worker 0 has finished */
@@ -209,6 +238,9 @@ inline check()
          * privately, so every idle one is in a ring or the depot (unless
          * a remote is still at work on the cache: it will take them) */
         assert(!shdone || c[ci].rbusy ||
+#ifdef FALLBACK
+               !c[ci].fenced ||  /* until its owner acknowledges */
+#endif
                c[ci].n == 0 && c[ci].copen == 0 && c[ci].cap == 0);
         ci++
     :: else -> break
@@ -216,6 +248,11 @@ inline check()
     ci = 0;
     do
     :: ci < NH -> walk(tr[ci]); ci++
+    :: else -> break
+    od;
+    ci = 0;
+    do
+    :: ci < NT -> walk(fl[ci]); ci++
     :: else -> break
     od;
     cm = d_idx; ck = 0;
@@ -248,11 +285,89 @@ inline take(b)
     nheld++
 }
 
+/* depot_put: pushes the chain CH (tr[me], or fl[me]; pieces of CACHE_MAX
+ * = 63 >= CAP: one piece).  h = relaxed load; loop { mag_next = h.idx;
+ * CAS }. */
+inline depot_push(CH)
+{
+    d_step { hi = d_idx; ht = d_tag }
+    do
+    :: mlnk[CH] = hi;
+        if
+        :: d_step { d_idx == hi && d_tag == ht ->
+               printf("T%d: depot push chain %d: head (%d,t%d) -> (%d,t%d)\n",
+                      me, CH, hi, ht, CH, ht);
+               d_idx = CH; CH = NIL; check() };
+           break
+        :: d_step { !(d_idx == hi && d_tag == ht) -> hi = d_idx; ht = d_tag; HIT(26) }
+        fi
+    od;
+    hi = 0;                    /* (a plain statement ends the loop) */
+    ht = 0
+}
+
+inline depot_put()
+{
+    depot_push(tr[me])
+}
+
 /* tc_enter (the general paths): ok = 1 inside, 0 when a remote is there
- * (the section is left again).  Store busy (seq_cst), then load req. */
+ * (the section is left again).  Store busy (seq_cst), then load req.
+ * FALLBACK: a light section until the owner has seen light == 0 (it may
+ * read it stale), then fenced ones; the first fenced one that gets in
+ * acknowledges (tc_fence_ack): closes its gates, fenced = 1, and in a
+ * shared pool moves its items to the depot (tc_flush) and leaves cap_open
+ * 0, as tc_collect would have. */
 inline tc_enter()
 {
-#ifdef NOFENCE
+#ifdef FALLBACK
+    if
+    :: !seen0 && light == 0 -> seen0 = 1
+    :: true
+    fi;
+    if
+    :: !seen0 ->                         /* a light section: as NOFENCE */
+        d_step { r = c[me].req };
+        c[me].busy = 1;
+        if
+        :: d_step { r == 0 -> c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1; r = 0 }
+        :: d_step { r != 0 -> c[me].busy = 0; ok = 0; r = 0 }
+        fi
+    :: else ->                           /* fenced: seq_cst */
+        c[me].busy = 1;
+        if
+        :: d_step { c[me].req == 0 -> c[me].ocs = 1; assert(c[me].rcs == 0); ok = 1 }
+        :: d_step { c[me].req != 0 -> c[me].busy = 0; ok = 0; HIT(4) }
+        fi;
+        if
+        :: ok && !c[me].fenced ->
+            d_step {                     /* tc_fence_ack */
+                c[me].cap = 0; c[me].fgate = 1; c[me].fenced = 1;
+                printf("T%d: acknowledges fenced mode\n", me);
+                if
+#ifndef NOACKFLUSH
+                :: shared ->             /* seq_cst load: tc_flush */
+                    k = 0;
+                    do
+                    :: k < c[me].n ->
+                        lnk[c[me].items[k]] = fl[me]; fl[me] = c[me].items[k];
+                        c[me].items[k] = NIL; k++
+                    :: else -> break
+                    od;
+                    c[me].n = 0; c[me].copen = 0; k = 0;
+                    check(); HIT(32)
+#endif
+                :: else
+                fi
+            };
+            if
+            :: fl[me] != NIL -> depot_push(fl[me])
+            :: else
+            fi
+        :: else
+        fi
+    fi
+#elif defined(NOFENCE)
     /* The load performed before the busy store becomes visible. */
     d_step { r = c[me].req; printf("T%d: loads its req early (%d)\n", me, r) };
     d_step { c[me].busy = 1; printf("T%d: stores busy\n", me) };
@@ -278,14 +393,14 @@ inline tc_leave()
  * NOFENCE: the gate is loaded first. */
 inline fast_begin(GATE)
 {
-#ifdef NOFENCE
+#ifdef EARLY
     d_step { r = GATE; printf("T%d: loads its gate early (%d)\n", me, r) };
     d_step { c[me].busy = 1; printf("T%d: stores busy\n", me) }
 #else
     c[me].busy = 1
 #endif
 }
-#ifdef NOFENCE
+#ifdef EARLY
 #define GATE_VALUE(g) r
 #else
 #define GATE_VALUE(g) (g)
@@ -347,7 +462,7 @@ inline fast_put()
 /* tc_pop (get_once): the general path's pop; got = 1 when it did. */
 inline tc_pop()
 {
-#ifdef NOFENCE
+#ifdef EARLY
     tc_enter();
     if
     :: ok ->
@@ -383,26 +498,6 @@ inline tc_pop()
         c[me].busy = 0
     }
 #endif
-}
-
-/* depot_put: pushes the chain tr[me] (pieces of CACHE_MAX = 63 >= CAP:
- * one piece).  h = relaxed load; loop { mag_next = h.idx; CAS }. */
-inline depot_put()
-{
-    d_step { hi = d_idx; ht = d_tag }
-    do
-    :: mlnk[tr[me]] = hi;
-        if
-        :: d_step { d_idx == hi && d_tag == ht ->
-               printf("T%d: depot push chain %d: head (%d,t%d) -> (%d,t%d)\n",
-                      me, tr[me], hi, ht, tr[me], ht);
-               d_idx = tr[me]; tr[me] = NIL; check() };
-           break
-        :: d_step { !(d_idx == hi && d_tag == ht) -> hi = d_idx; ht = d_tag; HIT(26) }
-        fi
-    od;
-    hi = 0;                    /* (a plain statement ends the loop) */
-    ht = 0
 }
 
 /* depot_take / stack_pop(depot): h = load; loop { i = h.idx; nx = speculative
@@ -690,12 +785,50 @@ inline collect(SELF)
     :: else -> break
     od;
     /* (bpi_heavy_barrier: nothing to model under seq_cst) */
+#ifdef FALLBACK
+    /* ... it fails: fenced mode, every gate of the pool closed
+     * (tc_go_fenced); this thread's own sections are fenced from now on,
+     * and so is its own cache (tc_collect: "mine"). */
+    light = 0;
+    d_step {
+        k = 0;
+        do
+        :: k < NT -> c[k].cap = 0; c[k].fgate = 1; k++
+        :: else -> break
+        od;
+        k = 0;
+        seen0 = 1;
+        if
+        :: me < NT && (claimed & (1 << me)) -> c[me].fenced = 1
+        :: else
+        fi
+    };
+#endif
     v = NT;
     do
     :: v > 0 ->
         v--;
         if
-        :: claimed & (1 << v) ->
+        :: (claimed & (1 << v)) && !USABLE(v) ->
+            d_step {                     /* not acknowledged: skip it */
+                printf("T%d: skips T%d's cache (not acknowledged)\n", me, v);
+                HIT(33)
+            };
+            /* its ring needs no handshake (trim's rings_take) */
+            d_step { snap = rg[v].tail - rg[v].head };
+            do
+            :: snap > 0 ->
+                ring_claim(v, snap, TO_CHAIN, 17, 20);
+                if
+                :: m == 0 -> break
+                :: else -> snap = snap - m; m = 0
+                fi
+            :: else -> break
+            od;
+            snap = 0;
+            m = 0;
+            d_step { c[v].req = 0; c[v].rbusy = 0 }   /* gates stay closed */
+        :: (claimed & (1 << v)) && USABLE(v) ->
             d_step { c[v].busy == 0 ->   /* seq_cst load */
                 printf("T%d: sees T%d's busy clear: uses its cache\n", me, v);
                 c[v].rcs = 1; assert(c[v].ocs == 0) };
@@ -737,10 +870,14 @@ inline collect(SELF)
                 printf("T%d: reads shared (%d); T%d's cap_open is %d\n",
                        me, shared, v, c[v].copen)
             };
+#ifdef FALLBACK
+            c[v].rcs = 0;                /* tc_unblock: gates stay closed */
+#else
             d_step {                     /* tc_unblock */
                 c[v].rcs = 0; c[v].cap = c[v].copen; c[v].fgate = 0;
                 printf("T%d: opens T%d's gates (cap %d)\n", me, v, c[v].cap)
             };
+#endif
             d_step {
                 c[v].req = 0; c[v].rbusy = 0;
                 printf("T%d: clears T%d's req\n", me, v)
@@ -829,15 +966,29 @@ inline tc_open_cap()
     if
     :: d_step { c[me].copen == 0 && !shared ->
            c[me].copen = CM; c[me].popped = 0 };
+#ifdef FALLBACK
+        /* gates_open_ok: not in an acknowledged cache, nor once this
+         * thread has seen light == 0 (relaxed: it may read 1 stale) */
+        if
+        :: !c[me].fenced && !seen0 ->
+#endif
         d_step { c[me].cap = CM; printf("T%d: opens its cap\n", me) };
 #ifndef NOREOPENCHECK
         d_step {
             if
+#ifdef FALLBACK
+            :: c[me].req || light == 0 -> c[me].cap = 0; HIT(23);
+#else
             :: c[me].req -> c[me].cap = 0; HIT(23);
+#endif
                 printf("T%d: sees req: closes its cap again\n", me)
             :: else
             fi
         }
+#endif
+#ifdef FALLBACK
+        :: else
+        fi
 #endif
     :: else
     fi
@@ -992,7 +1143,7 @@ proctype worker(byte me)
     byte held[HOLD];
     byte ent[XN];
     byte nheld, gets, b, hi, ht, nx, k, v, r, claimed, hh, t, m, x, snap;
-    bit ok, got, pushed, again, did;
+    bit ok, got, pushed, again, did, seen0;
 
     held[0] = NIL; held[1] = NIL;
     if
@@ -1059,7 +1210,7 @@ init
         i = 0;
         do
         :: i < NT ->
-            pend[i] = NIL; c[i].src = NIL;
+            pend[i] = NIL; c[i].src = NIL; fl[i] = NIL;
             ck = 0;
             do
             :: ck < CM -> c[i].items[ck] = NIL; ck++
@@ -1096,8 +1247,11 @@ init
         do
         :: i < NT ->
             assert(pend[i] == NIL && c[i].req == 0 && c[i].rbusy == 0 &&
-                   c[i].busy == 0 && c[i].fgate == 0 &&
-                   c[i].cap <= c[i].copen);
+                   c[i].busy == 0 && c[i].cap <= c[i].copen &&
+                   fl[i] == NIL);
+#ifndef FALLBACK
+            assert(c[i].fgate == 0);
+#endif
             i++
         :: else -> break
         od;

@@ -125,6 +125,9 @@ static const char *ename(int e)
     case ERANGE: return "ERANGE";
     case EOVERFLOW: return "EOVERFLOW";
     case E2BIG: return "E2BIG";
+    case ECANCELED: return "ECANCELED";
+    case EPROTO: return "EPROTO";
+    case EIO: return "EIO";
     default: snprintf(buf, sizeof buf, "errno %d", e); return buf;
     }
 }
@@ -138,6 +141,29 @@ static const char *ename(int e)
 #define SZ(e) printf("%zu", (size_t)(e))
 #define NOOP() printf("no-op")
 #define SAY(s) printf("%s", (s))
+/* Alloc callbacks that break their contract or fail. */
+__attribute__((unused)) static bp_ref *short_alloc(void *o, size_t n)
+{
+    (void)o;
+    return bp_alloc(n - 1);
+}
+__attribute__((unused)) static bp_ref *misaligned_alloc(void *o, size_t n)
+{
+    bp_ref *r = bp_alloc(n + 1);   /* 64-aligned data; hand out data + 1 */
+    (void)o;
+    if (r) {
+        r->data++;
+        r->size = n;
+    }
+    return r;
+}
+__attribute__((unused)) static bp_ref *eio_alloc(void *o, size_t n)
+{
+    (void)o;
+    (void)n;
+    errno = EIO;
+    return NULL;
+}
 """
 
 

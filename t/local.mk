@@ -68,6 +68,30 @@ else
 bp_debug_build = no
 endif
 AM_TESTS_ENVIRONMENT += BP_DEBUG_BUILD=$(bp_debug_build); export BP_DEBUG_BUILD;
+# A seccomp filter denying membarrier after the pools were made (issue 19):
+# trim, a get at the cap and uninit fall back instead of aborting.  Linked
+# statically to see the mode.
+check_PROGRAMS += t/test_seccomp
+TESTS += t/test_seccomp
+t_test_seccomp_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
+t_test_seccomp_LDADD = lib/libbufpool.la $(SECCOMP_LIBS)
+t_test_seccomp_LDFLAGS = -static
+# bp_pool_set_flushing (issue 19): waiters woken, gets cancelled, undone.
+check_PROGRAMS += t/test_pool_flush
+TESTS += t/test_pool_flush
+t_test_pool_flush_LDADD = lib/libbufpool.la
+# bp_pool_get_info and bp_pool_dump (issue 19).
+check_PROGRAMS += t/test_pool_info
+TESTS += t/test_pool_info
+t_test_pool_info_LDADD = lib/libbufpool.la
+# The timeout's contract (issue 19): clock, signals, cancellation,
+# wake-ups, when a get may fail one buffer early.
+check_PROGRAMS += t/test_pool_timeout
+TESTS += t/test_pool_timeout
+t_test_pool_timeout_LDADD = lib/libbufpool.la
+# The ABI against the committed baseline (issue 19): libabigail's abidiff.
+TESTS += t/abi.sh
+EXTRA_DIST += t/abi.sh
 # Hand-off between threads: releases reach the getters (issue 12).
 check_PROGRAMS += t/test_pool_handoff
 TESTS += t/test_pool_handoff

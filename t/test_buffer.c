@@ -128,7 +128,10 @@ static void test_create(void)
     is_int(bp_refcount(NULL), 0, "bp_refcount(NULL) is 0");
     errno = 0;
     ok(!bp_opaque(NULL) && errno == EINVAL, "bp_opaque(NULL): EINVAL");
-    is_int(bp_is_writable(NULL), -EINVAL, "bp_is_writable(NULL): -EINVAL");
+    /* A predicate is 0 or 1 (issue 19; av_buffer_is_writable). */
+    is_int(bp_is_writable(NULL), 0, "bp_is_writable(NULL): 0");
+    bp_ref none = { NULL, 0, NULL };
+    is_int(bp_is_writable(&none), 0, "bp_is_writable of a ref without buffer: 0");
     bp_default_free(NULL, malloc(3));
     ok(1, "bp_default_free frees malloc'd memory");
 }

@@ -1,7 +1,10 @@
 /* Allocation failure injection: the pool's alloc callback fails at every
  * Nth call, for every N in a range, over a scenario that touches each pool
- * function.  Each failure must give ENOMEM, be counted, leave the pool fully
- * usable, and leak nothing (every buffer the callback made is freed once). */
+ * function.  Each failure must give ENOMEM (a NULL without errno), be
+ * counted, leave the pool fully usable, and leak nothing (every buffer the
+ * callback made is freed once).  The callback's own errno passes through;
+ * a ref that breaks the callback's contract (issue 19: not a reference, no
+ * data, too small, misaligned for align) is EPROTO. */
 #include "config.h"
 
 #include <bufpool.h>
@@ -78,9 +81,10 @@ static int scenario(bp_pool *p, struct inj *c, int *bad)
 }
 
 /* An alloc callback that returns a malformed ref: buffer NULL (mode 0),
- * data NULL (mode 1) or too small (mode 2), as every Nth call; otherwise a
- * good buffer.  The library must fail that get with EINVAL, count it, not
- * touch the malformed ref beyond reading it, and leak nothing of its own. */
+ * data NULL (mode 1), too small (mode 2) or data not aligned to the pool's
+ * align (mode 3), as every Nth call; otherwise a good buffer.  The library
+ * must fail that get with EPROTO, count it, not touch the malformed ref
+ * beyond reading it, and leak nothing of its own. */
 struct badref {
     int mode, calls, period, made, freed, pool_frees;
     bp_ref fake;
@@ -92,6 +96,13 @@ static void badref_free(void *opaque, uint8_t *data)
     free(data);
 }
 
+/* Mode 3's buffers: 64-aligned memory, handed out one byte in. */
+static void badref_free_shifted(void *opaque, uint8_t *data)
+{
+    ((struct badref *)opaque)->freed++;
+    free(data - 1);
+}
+
 static bp_ref *badref_alloc(void *opaque, size_t size)
 {
     struct badref *c = opaque;
@@ -101,7 +112,12 @@ static bp_ref *badref_alloc(void *opaque, size_t size)
             c->fake = (bp_ref){ bytes, sizeof(bytes), NULL };
             return &c->fake;
         }
-        /* Modes 1 and 2: a real buffer the pool must drop. */
+        /* Modes 1 to 3: a real buffer the pool must drop. */
+        if (c->mode == 3) {
+            uint8_t *m = aligned_alloc(64, size + 64);
+            c->made++;
+            return bp_create(m + 1, size, badref_free_shifted, c, 0);
+        }
         bp_ref *r = bp_create(malloc(size), size, badref_free, c, 0);
         c->made++;
         if (c->mode == 1)
@@ -110,7 +126,8 @@ static bp_ref *badref_alloc(void *opaque, size_t size)
             r->size = size - 1;
         return r;
     }
-    bp_ref *r = bp_create(malloc(size), size, badref_free, c, 0);
+    uint8_t *m = aligned_alloc(64, size);
+    bp_ref *r = bp_create(m, size, badref_free, c, 0);
     c->made++;
     return r;
 }
@@ -123,27 +140,28 @@ static void badref_pool_free(void *opaque)
 static void test_bad_ref(int mode, const char *what)
 {
     struct badref c = { .mode = mode, .period = 3 };
-    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 128,
+    /* align 64: the callback's data must be 64-aligned (mode 3's is not). */
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 128, .align = 64,
                                              .alloc = badref_alloc,
                                              .opaque = &c,
                                              .pool_free = badref_pool_free));
     bp_ref *held[6];
-    int einval = 0, got = 0, other = 0;
+    int eproto = 0, got = 0, other = 0;
     for (int i = 0; i < 6; i++) {
         errno = 0;
         held[i] = bp_pool_get(p);
         if (held[i])
             got++;
-        else if (errno == EINVAL)
-            einval++;
+        else if (errno == EPROTO)
+            eproto++;
         else
             other++;
     }
     bp_pool_stats st = BP_POOL_STATS_INIT;
     bp_pool_get_stats(p, &st);
-    ok(got == 4 && einval == 2 && other == 0,
+    ok(got == 4 && eproto == 2 && other == 0,
        "alloc callback returns %s every 3rd call: 4 gets succeed, 2 fail "
-       "with EINVAL (got %d, EINVAL %d, other %d)", what, got, einval, other);
+       "with EPROTO (got %d, EPROTO %d, other %d)", what, got, eproto, other);
     ok(st.allocs == 4 && st.failures == 2 && st.in_use == 4,
        "%s: allocs %llu == 4, failures %llu == 2, in_use %zu == 4", what,
        (unsigned long long)st.allocs, (unsigned long long)st.failures,
@@ -158,13 +176,69 @@ static void test_bad_ref(int mode, const char *what)
     struct badref d = { .mode = mode, .period = 2 };
     errno = 0;
     p = bp_pool_new(&BP_POOL_CONFIG(.size = 128, .min_buffers = 4,
-                                    .alloc = badref_alloc, .opaque = &d,
+                                    .align = 64, .alloc = badref_alloc,
+                                    .opaque = &d,
                                     .pool_free = badref_pool_free));
-    ok(!p && errno == EINVAL && d.freed == d.made && d.pool_frees == 0,
-       "%s among min_buffers: bp_pool_new fails with EINVAL (errno %d), "
+    ok(!p && errno == EPROTO && d.freed == d.made && d.pool_frees == 0,
+       "%s among min_buffers: bp_pool_new fails with EPROTO (errno %d), "
        "frees what it made (%d made, %d freed)", what, errno, d.made,
        d.freed);
     bp_pool_uninit(&p);
+}
+
+/* The callback's errno passes through: it fails with `err` (0: NULL
+ * without errno) on every call. */
+struct errcb {
+    int err, calls;
+};
+
+static bp_ref *err_alloc(void *opaque, size_t size)
+{
+    struct errcb *c = opaque;
+    (void)size;
+    c->calls++;
+    errno = c->err;
+    return NULL;
+}
+
+static void test_errno_passes_through(void)
+{
+    static const struct { int err, want; const char *what; } cases[] = {
+        { EIO, EIO, "EIO stays EIO" },
+        { ENOSPC, ENOSPC, "ENOSPC stays ENOSPC" },
+        { 0, ENOMEM, "NULL with errno 0 is ENOMEM" },
+        /* Not "at max_buffers": a get_timeout must not wait for it. */
+        { EAGAIN, EAGAIN, "EAGAIN stays EAGAIN, without waiting" },
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct errcb c = { .err = cases[k].err };
+        bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .max_buffers = 2,
+                                                 .alloc = err_alloc,
+                                                 .opaque = &c));
+        errno = EBUSY;   /* stale: must not pass for the callback's */
+        bp_ref *r = bp_pool_get(p);
+        int e1 = errno;
+        errno = EBUSY;
+        bp_ref *t = bp_pool_get_timeout(p, -1);
+        int e2 = errno;
+        bp_pool_stats st = BP_POOL_STATS_INIT;
+        bp_pool_get_stats(p, &st);
+        ok(!r && !t && e1 == cases[k].want && e2 == cases[k].want &&
+           c.calls == 2 && st.failures == 2 && st.allocs == 0,
+           "alloc callback failing with errno %d: get and get_timeout(-1) "
+           "fail with %d, %s (errno %d, %d; %d calls; failures %llu)",
+           cases[k].err, cases[k].want, cases[k].what, e1, e2, c.calls,
+           (unsigned long long)st.failures);
+        bp_pool_uninit(&p);
+
+        c.calls = 0;
+        errno = EBUSY;
+        p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .min_buffers = 1,
+                                        .alloc = err_alloc, .opaque = &c));
+        ok(!p && errno == cases[k].want && c.calls == 1,
+           "... and bp_pool_new's min_buffers fail with it too (errno %d)",
+           errno);
+    }
 }
 
 int main(void)
@@ -172,6 +246,8 @@ int main(void)
     test_bad_ref(0, "a ref whose buffer is NULL");
     test_bad_ref(1, "a ref whose data is NULL");
     test_bad_ref(2, "a ref smaller than size");
+    test_bad_ref(3, "data misaligned for align");
+    test_errno_passes_through();
 
     int total_fail = 0;
     for (int period = 1; period <= 12; period++) {

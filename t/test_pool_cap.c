@@ -1,7 +1,9 @@
 /* A capped pool at its edges (issue 11): a waiter sleeps instead of
  * spinning, an INT64_MAX timeout waits for ever, trim never makes a get
  * fail while buffers are idle, and neither peak_in_use nor in_use + idle
- * ever exceeds max_buffers; in_use does not grow while a cache flushes. */
+ * ever exceeds max_buffers; in_use does not grow while a cache flushes.
+ * Neither in_use nor peak_in_use ever exceeds allocs, even while an
+ * allocation is under way (issue 19). */
 #include "config.h"
 
 #include <bufpool.h>
@@ -9,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -222,7 +225,7 @@ static void test_peak_at_cap(size_t max, int hold, unsigned flags,
         ;
     atomic_fetch_add(&c.ready, 1);
     size_t seen = 0, seen_in_use = 0;
-    long reads = 0;
+    long reads = 0, above_allocs = 0;
     int64_t end = now_ns() + 300000000;
     while (now_ns() < end) {
         bp_pool_stats st = BP_POOL_STATS_INIT;
@@ -234,6 +237,8 @@ static void test_peak_at_cap(size_t max, int hold, unsigned flags,
             seen_in_use = st.in_use;
         if (st.in_use + st.idle > max)
             seen_in_use = SIZE_MAX;
+        if (st.peak_in_use > st.allocs || st.in_use + st.idle > st.allocs)
+            above_allocs++;
     }
     atomic_store(&c.stop, 1);
     for (int i = 0; i < T; i++)
@@ -248,6 +253,8 @@ static void test_peak_at_cap(size_t max, int hold, unsigned flags,
        "%ld stats reads while running", what, reads);
     ok(st.allocs <= max, "%s: allocs %llu <= max_buffers", what,
        (unsigned long long)st.allocs);
+    ok(above_allocs == 0, "%s: peak_in_use and in_use + idle <= allocs in "
+       "every stats read (%ld above)", what, above_allocs);
     ok(st.failures > 0, "%s: the threads met the cap (%llu failed gets)",
        what, (unsigned long long)st.failures);
     bp_pool_uninit(&p);
@@ -330,8 +337,72 @@ static void test_in_use_while_flushing(void)
     bp_pool_uninit(&q.pool);
 }
 
+/* ---- peak_in_use <= allocs while an allocation is under way ------------ */
+
+/* An alloc callback that lets the test look at the pool while it runs, then
+ * fails (or succeeds). */
+struct slow {
+    sem_t inside, go;
+    int fail;
+};
+
+static bp_ref *slow_alloc(void *opaque, size_t size)
+{
+    struct slow *s = opaque;
+    sem_post(&s->inside);
+    sem_wait(&s->go);
+    if (s->fail) {
+        errno = EIO;
+        return NULL;
+    }
+    return bp_alloc(size);
+}
+
+static void *get_one(void *arg)
+{
+    return bp_pool_get(arg);
+}
+
+static void test_peak_not_above_allocs(int fail, const char *what)
+{
+    struct slow s = { .fail = fail };
+    sem_init(&s.inside, 0, 0);
+    sem_init(&s.go, 0, 0);
+    bp_pool *p = bp_pool_new(&BP_POOL_CONFIG(.size = 64, .max_buffers = 4,
+                                             .alloc = slow_alloc,
+                                             .opaque = &s));
+    pthread_t th;
+    pthread_create(&th, NULL, get_one, p);
+    sem_wait(&s.inside);
+    /* The get reserved its buffer and is allocating it: a trim (which
+     * recomputes the peak) and a stats read now must not count it. */
+    bp_pool_trim(p, 0);
+    bp_pool_stats during = BP_POOL_STATS_INIT;
+    bp_pool_get_stats(p, &during);
+    sem_post(&s.go);
+    void *got;
+    pthread_join(th, &got);
+    bp_ref *r = got;
+    bp_pool_stats after = BP_POOL_STATS_INIT;
+    bp_pool_get_stats(p, &after);
+    ok(during.in_use == 0 && during.peak_in_use == 0 && during.allocs == 0,
+       "%s: while the allocation is under way, in_use %zu, peak_in_use %zu, "
+       "allocs %llu (all 0)", what, during.in_use, during.peak_in_use,
+       (unsigned long long)during.allocs);
+    ok(after.peak_in_use <= after.allocs &&
+       after.allocs == (fail ? 0u : 1u) && (r != NULL) == !fail,
+       "%s: then peak_in_use %zu <= allocs %llu", what, after.peak_in_use,
+       (unsigned long long)after.allocs);
+    bp_unref(&r);
+    bp_pool_uninit(&p);
+    sem_destroy(&s.inside);
+    sem_destroy(&s.go);
+}
+
 int main(void)
 {
+    test_peak_not_above_allocs(1, "an allocation that fails");
+    test_peak_not_above_allocs(0, "an allocation that succeeds");
 #ifdef RUSAGE_THREAD
     test_waiter_sleeps(0, "cached pool");
     test_waiter_sleeps(BP_POOL_NO_CACHE, "BP_POOL_NO_CACHE");
