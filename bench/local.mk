@@ -93,7 +93,17 @@ bench-manypools: bench/manypools$(EXEEXT)
 	@$(MKDIR_P) $(BENCH_RESULTS)
 	bench/manypools$(EXEEXT) -d $(BENCH_SWEEP_DURATION) -r $(BENCH_REPEAT) \
 	  | tee $(BENCH_RESULTS)/manypools.txt
-.PHONY: bench bench-run bench-docs bench-manypools
+# A capped pipeline at its cap (issue 19, row 2): process-wide barriers
+# per get, counted with strace; prints PASS when at most 1 per 100 gets.
+check_PROGRAMS += bench/capbarrier
+bench_capbarrier_LDADD = lib/libbufpool.la
+EXTRA_DIST += bench/capbarrier.sh
+bench: bench-capbarrier
+bench-capbarrier: bench/capbarrier$(EXEEXT)
+	@$(MKDIR_P) $(BENCH_RESULTS)
+	$(SHELL) $(srcdir)/bench/capbarrier.sh bench/capbarrier$(EXEEXT) 3000 \
+	  | tee $(BENCH_RESULTS)/capbarrier.txt
+.PHONY: bench bench-run bench-docs bench-manypools bench-capbarrier
 CLEANFILES += $(BENCH_RESULTS)/*.csv $(BENCH_RESULTS)/*.json \
 	$(BENCH_RESULTS)/*.dat $(BENCH_RESULTS)/*.md $(BENCH_RESULTS)/*.png \
 	$(BENCH_RESULTS)/*.txt
