@@ -202,15 +202,16 @@ void bp_default_free(void *opaque, uint8_t *data);
  * Returns NULL with errno EINVAL (ref NULL) or ENOMEM. */
 bp_ref *bp_dup(const bp_ref *ref);
 
-/* Drops the reference *ref and sets *ref to NULL.  ref NULL or *ref NULL is a
- * no-op, and so is a ref whose buffer is NULL (not a reference: *ref is
- * set to NULL, nothing is freed).  Dropping the last reference frees the buffer (its free callback is
- * called once) or, for a pool buffer, returns it to its pool. */
+/* Drops the reference *ref and sets *ref to NULL.  ref NULL or *ref NULL
+ * is a no-op, and so is a ref whose buffer is NULL (not a reference: *ref
+ * is set to NULL, nothing is freed).  Dropping the last reference frees
+ * the buffer (its free callback is called once) or, for a pool buffer,
+ * returns it to its pool. */
 void bp_unref(bp_ref **ref);
 
-/* 1 when ref is the only reference to its buffer and the buffer is not
- * READONLY, else 0 (also when ref is NULL or has no buffer): a predicate,
- * as av_buffer_is_writable(). */
+/* Whether ref may be written: 1 when ref is the only reference to its
+ * buffer and the buffer is not READONLY, else 0 (also when ref is NULL or
+ * has no buffer): a predicate, as av_buffer_is_writable(). */
 int bp_is_writable(const bp_ref *ref);
 
 /* Makes *ref writable: when it is not (shared or READONLY), copies ref's
@@ -298,8 +299,9 @@ typedef struct bp_pool_config {
 #define BP_POOL_CONFIG(...) \
     ((bp_pool_config){ .struct_size = sizeof(bp_pool_config), __VA_ARGS__ })
 
-/* The same for code that fills a config field by field (and for C++):
- * every field 0, struct_size set. */
+/* Makes *cfg an empty config: every field 0, struct_size set.  For code
+ * that fills a config field by field (and for C++), where BP_POOL_CONFIG()
+ * is for literals. */
 static inline void bp_pool_config_init(bp_pool_config *cfg)
 {
 #ifdef __cplusplus
@@ -361,10 +363,16 @@ int bp_pool_config_check(const bp_pool_config *cfg, const char **why);
  * On failure nothing is leaked and pool_free is not called. */
 bp_pool *bp_pool_new(const bp_pool_config *cfg);
 
-/* FFmpeg-shaped constructors (av_buffer_pool_init / av_buffer_pool_init2).
- * alloc NULL means the library's own allocation, and no alignment is
- * required of alloc (align 0); errors as bp_pool_new(). */
+/* Makes a pool of size-byte buffers, as FFmpeg's av_buffer_pool_init():
+ * bp_pool_new() with only size and alloc set.  alloc NULL means the
+ * library's own allocation, and no alignment is required of alloc (align
+ * 0); errors as bp_pool_new(). */
 bp_pool *bp_pool_init(size_t size, bp_ref *(*alloc)(size_t size));
+
+/* Makes a pool with an opaque pointer for its callbacks, as FFmpeg's
+ * av_buffer_pool_init2(): bp_pool_new() with only size, opaque, alloc and
+ * pool_free set.  alloc NULL means the library's own allocation, and no
+ * alignment is required of alloc (align 0); errors as bp_pool_new(). */
 bp_pool *bp_pool_init2(size_t size, void *opaque, bp_alloc_fn alloc,
                        void (*pool_free)(void *opaque));
 
