@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Internal functions shared between files: not exported, and called
  * directly (no PLT) inside the shared library. */
@@ -63,6 +64,17 @@ static inline unsigned bpi_clz32(uint32_t v)
     }
     return n;
 #endif
+}
+
+/* Copies a versioned struct v (v_size bytes) to the caller's out of
+ * out_size bytes (its struct_size): what fits, the caller's newer fields
+ * 0. */
+static inline void bpi_struct_out(void *out, size_t out_size, const void *v,
+                                  size_t v_size)
+{
+    memcpy(out, v, out_size < v_size ? out_size : v_size);
+    if (out_size > v_size)
+        memset((char *)out + v_size, 0, out_size - v_size);
 }
 
 /* malloc() for the library's own small objects (bp_ref, bp_buffer). */

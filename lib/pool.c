@@ -1181,12 +1181,8 @@ int bp_pool_get_info(const bp_pool *pool, bp_pool_info *out)
     bp_pool_info v;
     bp_pool_stats st;
     info_now(pool, &v, &st);
-    /* The caller's struct: what fits, its newer fields 0. */
-    size_t n = out->struct_size;
-    v.struct_size = n;
-    memcpy(out, &v, n < sizeof(v) ? n : sizeof(v));
-    if (n > sizeof(v))
-        memset((char *)out + sizeof(v), 0, n - sizeof(v));
+    v.struct_size = out->struct_size;
+    bpi_struct_out(out, out->struct_size, &v, sizeof(v));
     return 0;
 }
 

@@ -167,11 +167,7 @@ int stats_get(const struct stats *st, bp_pool_stats *out)
     v.idle = (size_t)idle;
     v.in_use = (size_t)(buffers - idle);
     v.peak_in_use = peak > v.in_use ? peak : v.in_use;
-    /* The caller's struct: what fits, its newer fields 0. */
-    size_t n = out->struct_size;
-    v.struct_size = n;
-    memcpy(out, &v, n < sizeof(v) ? n : sizeof(v));
-    if (n > sizeof(v))
-        memset((char *)out + sizeof(v), 0, n - sizeof(v));
+    v.struct_size = out->struct_size;
+    bpi_struct_out(out, out->struct_size, &v, sizeof(v));
     return 0;
 }
