@@ -164,19 +164,25 @@ static bool gates_open_ok(struct tcache *tc)
                                !at_load_relaxed(&tc->fenced)));
 }
 
+/* Opens the floor again where the gates may open, unless the pool is
+ * flushing.  Release: our changes to items and n happen-before the owner's
+ * next fast get, which loads the gate with acquire. */
+static void tc_open_floor(struct tcache *tc)
+{
+    /* seq_cst: pairs with tc_pool_set_flushing's store. */
+    if (gates_open_ok(tc) && !at_load_seq_cst(&tc->pool->flushing))
+        at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
+}
+
 /* Opens them again, before req is cleared, as far as they may be: the cap
- * to cap_open, the floor only while the pool is not flushing.  Release:
- * our changes to items and n happen-before the owner's next fast path,
- * which loads the gate with acquire. */
+ * to cap_open (the owner's: read only while we exclude it), the floor as
+ * tc_open_floor.  Release, as there. */
 static void tc_unblock(struct tcache *tc)
 {
-    struct tc_pool *tp = tc->pool;
     if (!gates_open_ok(tc))
         return;
     at_store_release(&tc->cap, tc->cap_open);
-    /* seq_cst: pairs with tc_pool_set_flushing's store. */
-    if (!at_load_seq_cst(&tp->flushing))
-        at_store_release(&tc->floor, floor_of(at_load_relaxed(&tc->lw)));
+    tc_open_floor(tc);
 }
 
 /* Claims tc for a remote operation: one at a time.  Acquire: the previous
@@ -202,12 +208,14 @@ void tc_pool_set_flushing(struct tc_pool *tp, bool on)
         tc_claim(tc);
         /* The last one to get here reads the last value stored (concurrent
          * calls agree); a cache in remote use gets the value when the
-         * remote unblocks it. */
+         * remote unblocks it.  Flushing moves only the floor: the owner
+         * may be changing cap_open meanwhile (tc_open_cap), and the cap
+         * is not ours to set without excluding it. */
         if (at_load_relaxed(&tc->req) == REQ_NONE) {
             if (at_load_seq_cst(&tp->flushing))
                 at_xchg_seq_cst(&tc->floor, FLOOR_CLOSED);
             else
-                tc_unblock(tc);
+                tc_open_floor(tc);
         }
         tc_unclaim(tc);
     }
