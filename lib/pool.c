@@ -1170,7 +1170,7 @@ static void info_now(const bp_pool *pool, bp_pool_info *v,
     v->threads = threads;
     v->min_buffers = p->min;
     v->max_buffers = p->max;
-    v->flags = p->flags;
+    v->flags = p->flags & ~POOL_CHECKED;   /* as configured */
     v->flushing = at_load_relaxed(&p->caches.flushing) != 0;
 }
 
