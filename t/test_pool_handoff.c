@@ -140,14 +140,17 @@ static void test_pipeline_allocates_what_it_holds(void)
         bp_pool_stats s = stats(pp.pool);
         /* In use at once: the queue, one being made, one being dropped.
          * A claim may keep up to 64 KiB (at most 16 buffers) with the
-         * producer beyond the one it hands out. */
+         * producer beyond the one it hands out; and the consumer's release
+         * in flight (its buffer neither in use nor idle yet) is one the
+         * peak may not have seen (bufpool.h: peak_in_use is exact only
+         * without overlapping operations), seen once in CI under load. */
         size_t batch = (64u << 10) / sizes[k];
         batch = batch > 16 ? 16 : batch ? batch : 1;
-        ok(!bad && s.allocs <= s.peak_in_use + batch - 1 &&
+        ok(!bad && s.allocs <= s.peak_in_use + batch &&
            s.peak_in_use <= DEPTH + 2,
            "size %zu: pipeline of depth %d: allocs %llu <= peak %zu + %zu",
            sizes[k], DEPTH, (unsigned long long)s.allocs, s.peak_in_use,
-           batch - 1);
+           batch);
         bp_pool_uninit(&pp.pool);
     }
 }
