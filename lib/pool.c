@@ -466,8 +466,15 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
             return hand_out(p, sl, false);
         }
         bp_ref *r = get_new(p, tc, err);
-        /* seq_cst: pairs with the trim's announcement (bp_pool_trim). */
-        if (r || *err != AT_CAP || !at_load_seq_cst(&p->depot.trims))
+        if (r || *err != AT_CAP)
+            return r;
+        /* At the cap: a trim under way holds buffers it took while idle
+         * (wait for it), and one that ended since our reservation failed
+         * made room (try again).  seq_cst: pairs with the trim's
+         * announcement and with its "free (refs), then end" (bp_pool_trim):
+         * seeing it ended, we see what it freed. */
+        if (!at_load_seq_cst(&p->depot.trims) &&
+            refs_buffers(at_load_seq_cst(&p->refs)) - 1 >= p->max)
             return r;
         bpi_yield();
     }
