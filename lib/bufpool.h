@@ -322,7 +322,8 @@ static inline void bp_pool_config_init(bp_pool_config *cfg)
  * gets from a pool keeps there the buffers it releases, so that its gets
  * and releases touch no shared memory; a thread that only releases (a
  * pipeline's consumer) passes them on at once, to its ring, from which the
- * threads that get take them (up to 16 at a time, at most 64 KiB of them).
+ * threads that get take them (16 at a time, at most 64 KiB of them; up to
+ * 16 big ones from a ring that holds four times as many).
  * By default (cache 0) a pool caches min(63, max(8, 4 MiB / size))
  * buffers per thread: fewer when buffers are big.  A bigger cache makes a
  * thread's gets and releases touch shared memory less often; a smaller one

@@ -49,8 +49,9 @@ _Static_assert(BP_POOL_CACHE_MAX == CACHE_MAX, "one cache size");
 #  define IDLE_REFCOUNT 1u
 #endif
 
-/* Most buffers one claim takes from a ring, and at most this many bytes
- * of them (claim_size). */
+/* Most buffers one claim takes from a ring.  It takes claim_size() (at
+ * most CLAIM_BYTES of them), or up to CLAIM_MAX from a ring that holds
+ * four times as many (claim). */
 #define CLAIM_MAX   16
 #define CLAIM_BYTES ((size_t)64 << 10)
 
@@ -348,22 +349,26 @@ static bp_ref *get_from_chain(bp_pool *p, struct tcache *tc, uint32_t first)
     return hand_out(p, sl, false);
 }
 
-/* Takes the oldest idle buffers of ring r: returns one, and puts up to
- * claim_max - 1 more into tc's items (the owner, in its section; with tc
- * NULL just one).  Counts the get as a reuse.  *due: r when the claim
+/* Takes the oldest idle buffers of ring r: returns one, and puts more
+ * into tc's items (the owner, in its section; with tc NULL just one): in
+ * all claim_max (CLAIM_BYTES), or as many as the items have room for (up
+ * to CLAIM_MAX) when r holds four times that many, so that a full ring
+ * hands out big buffers in batches and a nearly empty one keeps them for
+ * the other getters.  Counts the get as a reuse.  *due: r when the claim
  * spent r's credit (a peak check is due). */
 static struct slot *claim(bp_pool *p, struct tcache *tc, struct ring *r,
                           struct ring **due)
 {
-    unsigned k = 1;
+    unsigned k = 1, most = 1;
     if (tc) {
         unsigned n = tc_n(tc);
         unsigned room = tc->cap_open > n ? tc->cap_open - n : 0;
-        k = room + 1 < p->caches.claim_max ? room + 1 : p->caches.claim_max;
+        most = room + 1 < CLAIM_MAX ? room + 1 : CLAIM_MAX;
+        k = most < p->caches.claim_max ? most : p->caches.claim_max;
     }
     struct slot *got[CLAIM_MAX];
     uint64_t left;
-    unsigned m = ring_claim(r, got, k, tc ? &tc->xin : NULL,
+    unsigned m = ring_claim(r, got, k, most, tc ? &tc->xin : NULL,
                             tc ? &tc->xout : NULL, &left);
     if (!m)
         return NULL;
@@ -616,7 +621,8 @@ static bool ring_put(bp_pool *p, struct tcache *tc, struct slot *sl)
         uint64_t left;
         /* In transit before they leave: at most DEPOT_CHAIN_MAX. */
         depot_transit_begin(&p->depot, DEPOT_CHAIN_MAX);
-        unsigned m = ring_claim(r, got, DEPOT_CHAIN_MAX, NULL, NULL, &left);
+        unsigned m = ring_claim(r, got, DEPOT_CHAIN_MAX, DEPOT_CHAIN_MAX,
+                                NULL, NULL, &left);
         for (unsigned i = 0; i < m; i++)
             chain_link(got[i], i + 1 < m ? got[i + 1]->idx : NIL);
         if (m) {
@@ -893,9 +899,10 @@ static unsigned cache_size(const bp_pool_config *c, size_t alloc_size)
                                                          : (unsigned)fit;
 }
 
-/* Buffers one claim takes from a ring: the one handed out and those kept
- * in the claimer's items, hidden from other getters until it uses them, at
- * most CLAIM_BYTES of them (DESIGN.md, "The hand-off"). */
+/* Buffers one claim takes from a ring at least (if there): the one handed
+ * out and those kept in the claimer's items, hidden from other getters
+ * until it uses them, at most CLAIM_BYTES of them (DESIGN.md, "The
+ * hand-off"). */
 static unsigned claim_size(size_t alloc_size)
 {
     size_t fit = CLAIM_BYTES / alloc_size;
@@ -1043,7 +1050,7 @@ static uint32_t rings_take(bp_pool *p, size_t max, size_t *count)
             unsigned k = max - *count < DEPOT_CHAIN_MAX ?
                          (unsigned)(max - *count) : DEPOT_CHAIN_MAX;
             depot_transit_begin(&p->depot, k);
-            unsigned m = ring_claim(r, got, k, NULL, NULL, &left);
+            unsigned m = ring_claim(r, got, k, k, NULL, NULL, &left);
             depot_transit_end(&p->depot, k - m);
             if (!m)
                 break;

@@ -46,14 +46,16 @@ static inline bool ring_push(struct ring *r, struct slot *sl)
     return true;
 }
 
-/* Any thread: claims up to k (>= 1) of the oldest entries into out[];
- * returns how many (0: empty) and *left, how many it left behind.  When
+/* Any thread: claims the oldest entries into out[]: most (>= k) when the
+ * ring holds at least four times that many, else k (>= 1), all there if
+ * fewer; returns how many (0: empty) and *left, how many it left behind.  When
  * xin is not NULL, the claimed buffers beyond the first are added to *xin
  * (a counter only the caller writes) before they leave the ring, and to
  * *xout if the claim fails; the caller adds them to *xout once placed
  * (stats.c counts idle buffers in transit so). */
 static inline unsigned ring_claim(struct ring *r, struct slot **out,
-                                  unsigned k, _Atomic uint64_t *xin,
+                                  unsigned k, unsigned most,
+                                  _Atomic uint64_t *xin,
                                   _Atomic uint64_t *xout, uint64_t *left)
 {
     /* Relaxed: the compare-and-swap validates it. */
@@ -63,7 +65,9 @@ static inline unsigned ring_claim(struct ring *r, struct slot **out,
         uint64_t t = at_load_acquire(&r->tail);
         if (t <= h)
             return 0;
-        unsigned n = t - h < k ? (unsigned)(t - h) : k;
+        uint64_t avail = t - h;
+        unsigned want = avail >= 4 * (uint64_t)most ? most : k;
+        unsigned n = avail < want ? (unsigned)avail : want;
         for (unsigned i = 0; i < n; i++)
             out[i] = at_load_relaxed(&r->e[(h + i) % RING_N]);
         if (xin && n > 1)

@@ -293,7 +293,8 @@ static uint32_t ring_drain(struct ring *r, struct depot *transit,
     struct slot *got[CACHE_MAX];
     uint64_t left;
     unsigned m;
-    while ((m = ring_claim(r, got, CACHE_MAX, NULL, NULL, &left)) > 0) {
+    while ((m = ring_claim(r, got, CACHE_MAX, CACHE_MAX, NULL, NULL,
+                           &left)) > 0) {
         if (transit)
             depot_transit_begin(transit, m);
         for (unsigned i = 0; i < m; i++) {
