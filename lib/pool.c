@@ -783,7 +783,7 @@ static bp_pool *pool_of_caches(struct tc_pool *tp)
 }
 
 /* The buffers an orphaned cache held (thread_exit): the owner frees them. */
-static void orphan_free(struct tc_pool *tp, uint32_t first, size_t n)
+static void pool_orphan_free(struct tc_pool *tp, uint32_t first, size_t n)
 {
     bp_pool *p = pool_of_caches(tp);
     chain_drain(p, first, n);
@@ -793,7 +793,7 @@ static void orphan_free(struct tc_pool *tp, uint32_t first, size_t n)
 /* In a fork() child: the reservations of vanished threads (counted in
  * refs, never allocated: refs_buffers - 1 > allocs - freed) are undone, so
  * that the cap and the statistics agree again. */
-static void after_fork(struct tc_pool *tp)
+static void pool_after_fork(struct tc_pool *tp)
 {
     bp_pool *p = pool_of_caches(tp);
     uint64_t have = at_load_relaxed(&p->stats.allocs) -
@@ -803,7 +803,9 @@ static void after_fork(struct tc_pool *tp)
         at_fetch_sub_seq_cst(&p->refs, counted - have);
 }
 
-static const struct tc_hooks pool_hooks = { orphan_free, after_fork };
+static const struct tc_hooks pool_hooks = {
+    pool_orphan_free, pool_after_fork
+};
 
 /* ---- creation ---------------------------------------------------------------- */
 
