@@ -251,6 +251,12 @@ static inline bp_ref *hand_out(const bp_pool *p, struct slot *sl, bool fresh)
     return hand_out_plain(sl);
 }
 
+/* Whether refs counts max_buffers buffers (a capped pool). */
+static bool refs_full(const bp_pool *p, uint64_t refs)
+{
+    return refs_buffers(refs) - 1 >= p->max;
+}
+
 /* Counts a buffer about to be allocated in refs; false at the cap.  A
  * reservation never takes refs over the cap, so a get at the cap changes
  * nothing another get, a waiter or a stats read could see.  seq_cst: the
@@ -263,7 +269,7 @@ static bool reserve(bp_pool *p)
     }
     uint64_t r = at_load_seq_cst(&p->refs);
     do
-        if (refs_buffers(r) - 1 >= p->max)
+        if (refs_full(p, r))
             return false;
     while (!at_cas_weak_seq_cst(&p->refs, &r, r + 1));
     BPI_ASSERT(refs_buffers(r + 1) - 1 <= p->max);
@@ -417,7 +423,7 @@ static struct slot *steal(bp_pool *p, struct tcache *tc, struct ring **due)
  * reservation decides. */
 static bool at_cap(bp_pool *p)
 {
-    return p->max && refs_buffers(at_load_relaxed(&p->refs)) - 1 >= p->max;
+    return p->max && refs_full(p, at_load_relaxed(&p->refs));
 }
 
 /* A get met max_buffers: the pool turns shared (tcache.h), once.  One
@@ -479,7 +485,7 @@ static bp_ref *get_slow(bp_pool *p, struct tcache *tc, int *err)
          * announcement and with its "free (refs), then end" (bp_pool_trim):
          * seeing it ended, we see what it freed. */
         if (!at_load_seq_cst(&p->depot.trims) &&
-            refs_buffers(at_load_seq_cst(&p->refs)) - 1 >= p->max)
+            refs_full(p, at_load_seq_cst(&p->refs)))
             return r;
         bpi_yield();
     }
