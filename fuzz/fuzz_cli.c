@@ -91,7 +91,7 @@ static void check_config(const bench_config *c)
     REQUIRE(!c->compare_new || c->compare, "");
     REQUIRE(c->repeat >= 1 && c->repeat <= 1000, " (%d)", c->repeat);
     REQUIRE(c->hold >= 1 && c->hold <= 4096, " (%u)", c->hold);
-    REQUIRE(c->pattern <= PAT_RANDOM && c->touch <= TOUCH_ALL &&
+    REQUIRE(c->pattern <= PAT_DECODER && c->touch <= TOUCH_ALL &&
             c->format <= FMT_JSON, "");
     REQUIRE(c->duration >= 0 && c->duration <= 86400, " (%g)", c->duration);
     REQUIRE((c->ops == 0) == (c->duration > 0), " (ops %llu, duration %g)",
