@@ -13,7 +13,7 @@ BP_PY_PKG_FILES = bindings/python/bufpool/__init__.py \
 	bindings/python/bufpool/py.typed \
 	bindings/python/bufpool/bufpool_capi.h
 BP_PY_TESTS = t/python-api.py t/python-threads.py t/python-signals.py \
-	t/python-capi.py t/python-typing.sh t/python-wheel.sh
+	t/python-capi.py t/python-typing.sh t/python-wheel.sh t/python-bench.sh
 EXTRA_DIST += $(BP_PY_PKG_FILES) pyproject.toml setup.py \
 	$(BP_PY_TESTS) t/python_tap.py t/python_capi_ext.c t/python-typing-use.py
 
