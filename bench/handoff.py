@@ -39,6 +39,8 @@ import subprocess
 import sys
 import time
 
+import docblock
+
 BEGIN = "<!-- handoff:begin -->"
 END = "<!-- handoff:end -->"
 SIZES = [64, 4096, 1 << 20]
@@ -578,15 +580,6 @@ class Report:
                 % (BEGIN, text, END))
 
 
-def splice(doc, block):
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        return head + block + tail
-    return (doc.rstrip("\n") + "\n\n## Hand-off between threads (issue 12)\n\n"
-            + block + "\n")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", default="cli/bufpool-bench")
@@ -622,18 +615,7 @@ def main():
     block = rep.build()
     with open(os.path.join(args.out, "handoff.md"), "w") as f:
         f.write(block + "\n")
-    try:
-        with open(args.docs) as f:
-            doc = f.read()
-    except OSError:
-        doc = "# bufpool performance\n"
-    try:
-        with open(args.docs, "w") as f:
-            f.write(splice(doc, block))
-        print("handoff.py: wrote %s" % args.docs)
-    except OSError as e:
-        print("handoff.py: cannot write %s (%s); the tables are in %s"
-              % (args.docs, e.strerror, os.path.join(args.out, "handoff.md")))
+    docblock.rewrite(args.docs, BEGIN, END, block, "handoff.py", args.out)
     print("\nIssue 12 targets (bench/handoff.py):")
     for what, ok in rep.summary:
         print("  %-6s %s" % ({None: "n/a", True: "PASS", False: "FAIL"}[ok],

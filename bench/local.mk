@@ -116,7 +116,7 @@ CLEANFILES += $(BENCH_RESULTS)/*.csv $(BENCH_RESULTS)/*.json \
 # between threads") and docs/handoff.png.
 noinst_PROGRAMS += bench/bare-ring
 bench_bare_ring_SOURCES = bench/bare-ring.c
-EXTRA_DIST += bench/handoff.py bench/handoff.gp docs/handoff.png
+EXTRA_DIST += bench/handoff.py bench/handoff.gp docs/handoff.png bench/docblock.py
 BENCH_HANDOFF_RESULTS = $(BENCH_RESULTS)/handoff
 BENCH_HANDOFF_DEPTH = 64
 if HAVE_LIBAV

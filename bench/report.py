@@ -28,6 +28,8 @@ import json
 import os
 import sys
 
+import docblock
+
 BEGIN = "<!-- bench:begin -->"
 END = "<!-- bench:end -->"
 README_BEGIN = "<!-- bench-readme:begin -->"
@@ -572,18 +574,6 @@ class Report:
                 % (BEGIN, text, END))
 
 
-def splice(doc, block):
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        return head + block + tail
-    anchor = "\n## Python binding"
-    if anchor in doc:
-        head, tail = doc.split(anchor, 1)
-        return head.rstrip("\n") + "\n\n" + block + "\n" + anchor + tail
-    return doc.rstrip("\n") + "\n\n" + block + "\n"
-
-
 def readme_block(man, results):
     """The README's example: its command and the table it printed."""
     inv = next((i for i in man["invocations"] if i["id"] == "readme"), None)
@@ -601,34 +591,6 @@ def readme_block(man, results):
                cfg["kernel"], cmd, table, README_END))
 
 
-def write_doc(path, splice_fn, block, results, fallback):
-    try:
-        with open(path) as f:
-            doc = f.read()
-    except OSError:
-        doc = fallback
-    new = splice_fn(doc, block)
-    try:
-        with open(path, "w") as f:
-            f.write(new)
-        print("report.py: wrote %s" % path)
-    except OSError as e:
-        alt = os.path.join(results, os.path.basename(path))
-        with open(alt, "w") as f:
-            f.write(new)
-        print("report.py: cannot write %s (%s); wrote %s instead"
-              % (path, e.strerror, alt))
-
-
-def splice_readme(doc, block):
-    if README_BEGIN in doc and README_END in doc:
-        head, rest = doc.split(README_BEGIN, 1)
-        _, tail = rest.split(README_END, 1)
-        return head + block + tail
-    sys.exit("report.py: the README has no %s ... %s markers" %
-             (README_BEGIN, README_END))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default="bench/results")
@@ -642,10 +604,11 @@ def main():
     block = Report(man, args.results).build()
     with open(os.path.join(args.results, "tables.md"), "w") as f:
         f.write(block + "\n")
-    write_doc(args.docs, splice, block, args.results, "# bufpool performance\n")
+    docblock.rewrite(args.docs, BEGIN, END, block, "report.py", args.results)
     rb = readme_block(man, args.results)
     if args.readme and rb:
-        write_doc(args.readme, splice_readme, rb, args.results, "")
+        docblock.rewrite(args.readme, README_BEGIN, README_END, rb, "report.py",
+                         args.results)
 
 
 if __name__ == "__main__":

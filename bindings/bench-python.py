@@ -42,6 +42,10 @@ import threading
 import time
 import timeit
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "bench"))
+import docblock                # noqa: E402 (bench/docblock.py)
+
 bufpool = None                 # imported by main() to measure (not for --docs)
 
 try:
@@ -299,15 +303,8 @@ def main():
     if a.docs:
         with open(a.json) as f:
             res = json.load(f)
-        with open(a.docs) as f:
-            text = f.read()
-        b, e = text.find(BEGIN), text.find(END)
-        if b < 0 or e < b:
-            raise SystemExit("%s: no %s ... %s markers" % (a.docs, BEGIN, END))
-        text = text[:b] + markdown(res).rstrip("\n") + text[e + len(END):]
-        with open(a.docs, "w") as f:
-            f.write(text)
-        print("bench-python.py: tables written into %s" % a.docs)
+        docblock.rewrite(a.docs, BEGIN, END, markdown(res).rstrip("\n"),
+                         "bench-python.py", os.path.dirname(a.json) or ".")
         return 0
     if a.depth < 1:
         ap.error("--depth must be >= 1")

@@ -46,11 +46,9 @@ bench-bindings-run: all
 	fi
 bench-bindings-docs:
 	@if test -f $(BENCH_RESULTS)/bindings-python.json; then \
-	  doc=$(BENCH_DOCS)/PERFORMANCE.md; \
-	  if ! test -w $$doc; then cp $$doc $(BENCH_RESULTS)/PERFORMANCE.md; \
-	    doc=$(BENCH_RESULTS)/PERFORMANCE.md; fi; \
 	  $(PYTHON_EXE) $(srcdir)/bindings/bench-python.py \
-	    --json $(BENCH_RESULTS)/bindings-python.json --docs $$doc; \
+	    --json $(BENCH_RESULTS)/bindings-python.json \
+	    --docs $(BENCH_DOCS)/PERFORMANCE.md; \
 	fi
 .PHONY: bench-bindings-run bench-bindings-docs
 CLEANFILES += $(BENCH_RESULTS)/bindings-lua.tsv
