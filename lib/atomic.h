@@ -44,6 +44,7 @@
     atomic_compare_exchange_strong_explicit((p), (e), (d), MO_AR, MO_ACQ)
 
 /* A full fence (mfence on x86, dmb ish on aarch64). */
+#define at_fence_acquire()      atomic_thread_fence(MO_ACQ)
 #define at_fence_seq_cst()      atomic_thread_fence(MO_SC)
 
 /* A compiler barrier: orders this thread's accesses against a signal

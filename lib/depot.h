@@ -6,7 +6,9 @@
  * Chains link their slots by `next`; the depot links chains by their first
  * slot's `mag_next`, which also holds the chain's length (mag_count).  A
  * closed depot (bp_pool_uninit) refuses chains: depot_put says so, and the
- * caller frees them.  A successful put wakes the pool's waiters.
+ * caller frees them (a cache's owner, in its section, keeps them with the
+ * cache that uninit left to it: tc_refused).  A successful put wakes the
+ * pool's waiters.
  *
  * Idle buffers on the move (taken from the depot or a cache, not yet placed
  * in a cache, the depot or a getter's hands) are counted in transit, as two
@@ -36,7 +38,8 @@ BPI_HIDDEN void depot_init(struct depot *d, struct slots *s, struct waitq *wq);
 
 /* Gives the chain first (cnt slots, 0 < cnt <= DEPOT_CHAIN_MAX, its last
  * slot's next NIL) to the depot, then wakes the waiters.  false when the
- * depot is closed: the chain stays the caller's. */
+ * depot is closed: the chain stays the caller's, and what uninit did
+ * before it closed the depot is visible. */
 BPI_HIDDEN bool depot_put(struct depot *d, uint32_t first, unsigned cnt);
 
 /* Gives a NIL-terminated chain of any length to the open depot, in pieces

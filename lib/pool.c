@@ -633,9 +633,8 @@ static bool ring_put(bp_pool *p, struct tcache *tc, struct slot *sl)
             chain_link(got[i], i + 1 < m ? got[i + 1]->idx : NIL);
         if (m) {
             at_fetch_sub_relaxed(&r->lw, (int64_t)m);
-            bool put = depot_put(&p->depot, got[0]->idx, m);
-            BPI_ASSERT(put);   /* in the section: the depot is open */
-            (void)put;
+            if (!depot_put(&p->depot, got[0]->idx, m))
+                tc_refused(tc, got[0]->idx, m);
         }
         depot_transit_end(&p->depot, DEPOT_CHAIN_MAX);
     }
@@ -704,9 +703,8 @@ static void cache_put(bp_pool *p, struct tcache *tc, struct slot *sl)
     }
     if (!ring_put(p, tc, sl)) {
         chain_link(sl, NIL);
-        bool put = depot_put(&p->depot, sl->idx, 1);   /* wakes waiters */
-        BPI_ASSERT(put);
-        (void)put;
+        if (!depot_put(&p->depot, sl->idx, 1))   /* wakes waiters */
+            tc_refused(tc, sl->idx, 1);
         return;
     }
     /* Only a shared pool has waiters.  The fence: our push (a release
@@ -717,6 +715,18 @@ static void cache_put(bp_pool *p, struct tcache *tc, struct slot *sl)
         at_fence_seq_cst();
         wq_wake(&p->wq);
     }
+}
+
+/* Owner, outside the section, with req REQ_ORPHAN: frees what uninit left
+ * in its cache, and sl too unless NULL.  The pool may be gone after. */
+static void orphans_free(bp_pool *p, struct tcache *tc, struct slot *sl)
+{
+    size_t n;
+    uint32_t first = tc_orphan_take(tc, &n);
+    chain_drain(p, first, n);
+    if (sl)
+        data_drain(p, sl);
+    pool_unref(p, n + (sl != NULL));
 }
 
 void bpi_release_slow(bp_pool *p, bp_buffer *b)
@@ -742,20 +752,25 @@ void bpi_release_slow(bp_pool *p, bp_buffer *b)
     if (tc) {
         if (tc_enter(tc)) {
             cache_put(p, tc, sl);
+            /* Read before we leave: after it, uninit may free the pool,
+             * unless the depot refused buffers, whose references keep it
+             * (uninit then left the cache to us). */
+            bool refused = tc->refused_n != 0;
             tc_leave(tc);
+            if (bpi_unlikely(refused))
+                orphans_free(p, tc, NULL);
             return;
         }
         /* Acquire: after REQ_CLOSED, free the buffer ourselves; after
          * REQ_ORPHAN, also those uninit left in our cache. */
         unsigned req = at_load_acquire(&tc->req);
-        if (req == REQ_CLOSED || req == REQ_ORPHAN) {
-            size_t n = 0;
-            if (req == REQ_ORPHAN) {
-                uint32_t first = tc_orphan_take(tc, &n);
-                chain_drain(p, first, n);
-            }
+        if (req == REQ_ORPHAN) {
+            orphans_free(p, tc, sl);
+            return;
+        }
+        if (req == REQ_CLOSED) {
             data_drain(p, sl);
-            pool_unref(p, n + 1);
+            pool_unref(p, 1);
             return;
         }
     }

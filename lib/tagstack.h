@@ -43,8 +43,11 @@ static inline bool ts_push_chain(tagstack *s, uint32_t first,
     /* Relaxed: the CAS re-validates it. */
     uint64_t h = at_load_relaxed(s);
     do {
-        if (ts_idx(h) == TS_CLOSED)
+        if (ts_idx(h) == TS_CLOSED) {
+            /* Acquire: what the closer did before ts_close is visible. */
+            at_fence_acquire();
             return false;
+        }
         at_store_relaxed(last_link, ts_idx(h));
         /* seq_cst (release at least): publishes the entries and their
          * links; seq_cst also orders the push against the waiters' "announce,

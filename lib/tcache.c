@@ -274,10 +274,18 @@ void tc_flush(struct tcache *tc, unsigned k)
     tc_set_n(tc, n - k);
     depot_transit_end(d, n - k);
     tc_set_lw(tc, at_load_relaxed(&tc->lw) - k);
-    bool put = depot_put(d, first, k);
-    BPI_ASSERT(put);   /* in the section: uninit has not closed the depot */
-    (void)put;
+    if (!depot_put(d, first, k))
+        tc_refused(tc, first, k);
     depot_transit_end(d, k);
+}
+
+void tc_refused(struct tcache *tc, uint32_t first, size_t n)
+{
+    BPI_ASSERT(at_load_relaxed(&tc->req) == REQ_ORPHAN);
+    tc->refused_first = chain_prepend(tc->pool->depot->slots,
+                                      tc->refused_n ? tc->refused_first : NIL,
+                                      first, n);
+    tc->refused_n += (uint32_t)n;
 }
 
 /* Claims everything in r onto the chain first; adds to *count.  transit:
@@ -317,6 +325,12 @@ uint32_t tc_orphan_take(struct tcache *tc, size_t *count)
     tc_set_n(tc, 0);
     *count = n;
     first = ring_drain(at_load_acquire(&tc->ring), NULL, first, count);
+    if (tc->refused_n) {
+        first = chain_prepend(tc->pool->depot->slots, first,
+                              tc->refused_first, tc->refused_n);
+        *count += tc->refused_n;
+        tc->refused_n = 0;
+    }
     at_store_relaxed(&tc->req, REQ_CLOSED);
     return first;
 }
@@ -449,6 +463,19 @@ static bool thread_start(void)
     return tid != 0;
 }
 
+/* thread_exit, with tc's req REQ_ORPHAN: takes what uninit left in it and
+ * puts tc on the list to free (when it held any).  Returns the list. */
+static struct tcache *orphan_list(struct tcache *tc, struct tcache *list)
+{
+    size_t n;
+    tc->orphan_first = tc_orphan_take(tc, &n);
+    tc->orphan_n = (uint32_t)n;
+    if (!n)
+        return list;
+    tc->rnext = list;
+    return tc;
+}
+
 /* Runs when a thread that used a pool exits: its idle buffers go to the
  * depots, its number (and with it its caches) to the next new thread; the
  * buffers of caches a closed pool left to it are freed. */
@@ -470,15 +497,8 @@ static void thread_exit(void *unused)
          * (acquire: the request is final). */
         while (!tc_enter(tc)) {
             unsigned req = at_load_acquire(&tc->req);
-            if (req == REQ_ORPHAN) {
-                size_t n;
-                tc->orphan_first = tc_orphan_take(tc, &n);
-                tc->orphan_n = (uint32_t)n;
-                if (n) {
-                    tc->rnext = orphans;
-                    orphans = tc;
-                }
-            }
+            if (req == REQ_ORPHAN)
+                orphans = orphan_list(tc, orphans);
             if (req == REQ_ORPHAN || req == REQ_CLOSED)
                 goto next;
             bpi_yield();
@@ -488,7 +508,10 @@ static void thread_exit(void *unused)
          * until it gets (its ring keeps what it holds, for any getter). */
         tc_close_cap(tc);
         tc->src = NULL;
+        bool refused = tc->refused_n != 0;   /* as in bpi_release_slow */
         tc_leave(tc);
+        if (bpi_unlikely(refused))           /* uninit left it to us */
+            orphans = orphan_list(tc, orphans);
     next:;
     }
     tid_give_back(tid);

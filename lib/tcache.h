@@ -32,7 +32,9 @@
  * as the pool's turning shared would have.  Until then a skipped cache
  * keeps its items: a trim frees fewer, a get at the cap may not find them,
  * and uninit leaves them, and its ring, to the owner (REQ_ORPHAN), who
- * frees them at its next release or when it exits.  The rings need no
+ * frees them at its next release or when it exits; an owner that was
+ * inside meanwhile may find the depot closed, keeps what it refused with
+ * them (tc_refused) and frees it all as it leaves.  The rings need no
  * barrier (ring.h): any thread claims from them in either mode.
  *
  * The fast paths (pool.h) test one "gate" word instead of req: a get pops
@@ -114,6 +116,11 @@ struct tcache {
                                         (see above) */
     uint32_t         orphan_first;   /* thread_exit: an orphan's chain */
     uint32_t         orphan_n;
+    uint32_t         refused_first;  /* what the closed depot refused in a
+                                        section uninit could not exclude
+                                        (tc_refused): refused_n slots,
+                                        the owner's */
+    uint32_t         refused_n;
     struct tc_pool  *pool;
     struct tcache   *pnext;          /* the pool's registry (push-only) */
     struct tcache   *rnext;          /* a remote operation's selection */
@@ -355,9 +362,15 @@ BPI_HIDDEN void tc_pool_fini(struct tc_pool *tp);
 /* Owner, in the section: moves the k oldest idle buffers to the depot. */
 BPI_HIDDEN void tc_flush(struct tcache *tc, unsigned k);
 
+/* Owner, in the section: the depot refused the chain first (n slots).  The
+ * pool was uninitialised while this section, light, began before the heavy
+ * barrier failed: the cache is left to its owner (REQ_ORPHAN), who keeps
+ * the chain with it and frees it all once it has left (tc_orphan_take). */
+BPI_HIDDEN void tc_refused(struct tcache *tc, uint32_t first, size_t n);
+
 /* Owner, outside the section, with req REQ_ORPHAN: takes every buffer of
- * the cache, its items' and its ring's, as one chain (*n its length) and
- * marks it REQ_CLOSED. */
+ * the cache, its items', its ring's and what the depot refused, as one
+ * chain (*n its length) and marks it REQ_CLOSED. */
 BPI_HIDDEN uint32_t tc_orphan_take(struct tcache *tc, size_t *n);
 
 /* Owner, in the section: lets its releases be cached in items (up to
