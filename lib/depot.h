@@ -7,7 +7,7 @@
  * slot's `mag_next`, which also holds the chain's length (mag_count).  A
  * closed depot (bp_pool_uninit) refuses chains: depot_put says so, and the
  * caller frees them (a cache's owner, in its section, keeps them with the
- * cache that uninit left to it: tc_refused).  A successful put wakes the
+ * cache that uninit left to it: tc_depot_put).  A successful put wakes the
  * pool's waiters.
  *
  * Idle buffers on the move (taken from the depot or a cache, not yet placed

@@ -633,8 +633,7 @@ static bool ring_put(bp_pool *p, struct tcache *tc, struct slot *sl)
             chain_link(got[i], i + 1 < m ? got[i + 1]->idx : NIL);
         if (m) {
             at_fetch_sub_relaxed(&r->lw, (int64_t)m);
-            if (!depot_put(&p->depot, got[0]->idx, m))
-                tc_refused(tc, got[0]->idx, m);
+            tc_depot_put(tc, got[0]->idx, m);
         }
         depot_transit_end(&p->depot, DEPOT_CHAIN_MAX);
     }
@@ -703,8 +702,7 @@ static void cache_put(bp_pool *p, struct tcache *tc, struct slot *sl)
     }
     if (!ring_put(p, tc, sl)) {
         chain_link(sl, NIL);
-        if (!depot_put(&p->depot, sl->idx, 1))   /* wakes waiters */
-            tc_refused(tc, sl->idx, 1);
+        tc_depot_put(tc, sl->idx, 1);   /* wakes waiters */
         return;
     }
     /* Only a shared pool has waiters.  The fence: our push (a release

@@ -274,18 +274,20 @@ void tc_flush(struct tcache *tc, unsigned k)
     tc_set_n(tc, n - k);
     depot_transit_end(d, n - k);
     tc_set_lw(tc, at_load_relaxed(&tc->lw) - k);
-    if (!depot_put(d, first, k))
-        tc_refused(tc, first, k);
+    tc_depot_put(tc, first, k);
     depot_transit_end(d, k);
 }
 
-void tc_refused(struct tcache *tc, uint32_t first, size_t n)
+void tc_depot_put(struct tcache *tc, uint32_t first, unsigned n)
 {
+    if (depot_put(tc->pool->depot, first, n))
+        return;
+    /* Acquire (depot_put): uninit's REQ_ORPHAN is visible. */
     BPI_ASSERT(at_load_relaxed(&tc->req) == REQ_ORPHAN);
     tc->refused_first = chain_prepend(tc->pool->depot->slots,
                                       tc->refused_n ? tc->refused_first : NIL,
                                       first, n);
-    tc->refused_n += (uint32_t)n;
+    tc->refused_n += n;
 }
 
 /* Claims everything in r onto the chain first; adds to *count.  transit:

@@ -34,7 +34,7 @@
  * and uninit leaves them, and its ring, to the owner (REQ_ORPHAN), who
  * frees them at its next release or when it exits; an owner that was
  * inside meanwhile may find the depot closed, keeps what it refused with
- * them (tc_refused) and frees it all as it leaves.  The rings need no
+ * them (tc_depot_put) and frees it all as it leaves.  The rings need no
  * barrier (ring.h): any thread claims from them in either mode.
  *
  * The fast paths (pool.h) test one "gate" word instead of req: a get pops
@@ -118,7 +118,7 @@ struct tcache {
     uint32_t         orphan_n;
     uint32_t         refused_first;  /* what the closed depot refused in a
                                         section uninit could not exclude
-                                        (tc_refused): refused_n slots,
+                                        (tc_depot_put): refused_n slots,
                                         the owner's */
     uint32_t         refused_n;
     struct tc_pool  *pool;
@@ -362,11 +362,12 @@ BPI_HIDDEN void tc_pool_fini(struct tc_pool *tp);
 /* Owner, in the section: moves the k oldest idle buffers to the depot. */
 BPI_HIDDEN void tc_flush(struct tcache *tc, unsigned k);
 
-/* Owner, in the section: the depot refused the chain first (n slots).  The
- * pool was uninitialised while this section, light, began before the heavy
- * barrier failed: the cache is left to its owner (REQ_ORPHAN), who keeps
- * the chain with it and frees it all once it has left (tc_orphan_take). */
-BPI_HIDDEN void tc_refused(struct tcache *tc, uint32_t first, size_t n);
+/* Owner, in the section: gives the chain first (n slots, as depot_put) to
+ * the depot.  If uninit closed it (which it can only when this section,
+ * light, began before the heavy barrier failed: the cache is then left to
+ * its owner, REQ_ORPHAN), the chain stays with the cache, and the owner
+ * frees it with the rest once it has left (tc_orphan_take). */
+BPI_HIDDEN void tc_depot_put(struct tcache *tc, uint32_t first, unsigned n);
 
 /* Owner, outside the section, with req REQ_ORPHAN: takes every buffer of
  * the cache, its items', its ring's and what the depot refused, as one
