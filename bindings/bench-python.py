@@ -109,7 +109,6 @@ def implementations(size):
         except queue.Empty:
             return bytearray(size)
     impls["SimpleQueue pool"] = (sq_get, free.put)
-    # the harness alone: C callables, one returning the buffer, id() dropping it
     impls[HARNESS] = (itertools.repeat(bytearray(size)).__next__, id)
     return impls
 
@@ -209,7 +208,7 @@ def markdown(res):
              "Measured %s on %s, Python %s (%s), numpy %s, %d rounds, %d items "
              "in flight in the pipeline; command: `%s`." % (
                  m["when"], m["cpu"], m["python"], m["executable"], m["numpy"],
-                 res["rounds"], res.get("depth", 8), res["command"]), "",
+                 res["rounds"], res.get("depth", DEPTH), res["command"]), "",
              "Per operation (ns; median of the rounds; beyond the empty loop):",
              "",
              "| operation | ns | beyond an empty loop | vs a SimpleQueue pool |",
